@@ -1,0 +1,61 @@
+# hakmem build. `make` builds the libraries, `make test` runs every test,
+# `make bench` runs the host benchmarks (see README.md).
+
+CC ?= gcc
+BUILD ?= build
+DEBUG ?= 0
+
+OPT := $(if $(filter 1,$(DEBUG)),-O1 -DHAK_DEBUG=1,-O2)
+WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
+BASE_CFLAGS := $(WARN) $(OPT) -g -fPIC -fvisibility=hidden -fno-semantic-interposition
+# The core must build without libc: freestanding, no stack protector calls.
+CORE_CFLAGS := $(BASE_CFLAGS) -ffreestanding -fno-stack-protector
+HOSTED_CFLAGS := $(BASE_CFLAGS) -pthread
+
+CORE_SRC := $(wildcard core/*.c)
+HOSTED_SRC := hosted/platform_linux.c hosted/lifecycle.c
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+HOSTED_OBJ := $(HOSTED_SRC:%.c=$(BUILD)/obj/%.o)
+HEADERS := $(wildcard core/*.h platform/*.h hosted/*.h include/*.h)
+
+LIB_OBJ := $(CORE_OBJ) $(HOSTED_OBJ) $(BUILD)/obj/hosted/api_exports.o
+API_OBJ := $(CORE_OBJ) $(HOSTED_OBJ) $(BUILD)/obj/hosted/api.o
+
+.PHONY: all lib test clean check-core
+all: lib
+lib: $(BUILD)/libhakmem.so $(BUILD)/libhakmem.a $(BUILD)/libhakmem_api.a check-core
+
+$(BUILD)/obj/core/%.o: core/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CORE_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/hosted/%.o: hosted/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOSTED_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/hosted/api_exports.o: hosted/api.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOSTED_CFLAGS) -DHAK_EXPORT_MALLOC -c $< -o $@
+
+$(BUILD)/libhakmem.so: $(LIB_OBJ)
+	$(CC) -shared -pthread -Wl,-z,defs -o $@ $^
+
+$(BUILD)/libhakmem.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+# The hak_ API without the malloc exports (for sanitizer builds and tests
+# that keep the system malloc alongside).
+$(BUILD)/libhakmem_api.a: $(API_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+# core/ may only call the platform contract and the compiler's mem* helpers.
+check-core: $(CORE_OBJ)
+	@ld -r -o $(BUILD)/core_all.o $(CORE_OBJ)
+	@bad=$$(nm -u $(BUILD)/core_all.o | awk '{print $$2}' | grep -vE '^(hak_plat_[a-z_]+|memcpy|memset|memmove|memcmp|_GLOBAL_OFFSET_TABLE_)$$'); \
+	if [ -n "$$bad" ]; then echo "core/ calls outside the platform contract: $$bad"; exit 1; fi
+
+clean:
+	rm -rf $(BUILD)
+
+-include tests/tests.mk
+-include bench/bench.mk

@@ -1,0 +1,316 @@
+/*
+ * arena.c - chunk allocator.
+ *
+ * Chunk map, one 32-bit word per chunk:
+ *   USED | LARGE? | back   every chunk of a live run; back = offset to its
+ *                          first chunk (links[2*first] holds the length)
+ *   FREE | DIRTY? | len    first and last chunk of a free extent
+ *   0                      inside a free extent, or never used (>= top)
+ * Free extents sit on doubly linked lists by floor(log2(len)), linked
+ * through links[2*i] (prev) and links[2*i+1] (next) of their first chunk.
+ * A DIRTY extent may hold old data; a clean one reads as zero.
+ */
+#include "arena.h"
+#include "report.h"
+
+#define USED 0x80000000u
+#define LARGE 0x40000000u
+#define FREE 0x40000000u
+#define DIRTY 0x20000000u
+#define LEN_MASK 0x1fffffffu
+#define NONE 0xffffffffu
+
+static inline unsigned log2_floor(uint32_t v)
+{
+    return 31u - (unsigned)__builtin_clz(v);
+}
+
+static inline int is_free_edge(uint32_t e)
+{
+    return (e & (USED | FREE)) == FREE;
+}
+
+size_t hak_arena_meta_bytes(size_t size)
+{
+    return (size >> HAK_CHUNK_SHIFT) * 3u * sizeof(uint32_t);
+}
+
+void hak_arena_init(hak_arena_t *a, uintptr_t base, size_t size, void *meta)
+{
+    a->base = base;
+    a->size = size;
+    a->nchunks = (uint32_t)(size >> HAK_CHUNK_SHIFT);
+    a->top = 0;
+    a->map = (uint32_t *)meta;
+    a->links = a->map + a->nchunks;
+    for (unsigned b = 0; b < 32; b++)
+        a->bins[b] = NONE;
+}
+
+static void extent_insert(hak_arena_t *a, uint32_t i, uint32_t len, uint32_t dirty)
+{
+    uint32_t word = FREE | dirty | len;
+    a->map[i] = word;
+    a->map[i + len - 1u] = word;
+    unsigned b = log2_floor(len);
+    uint32_t head = a->bins[b];
+    a->links[2u * i] = NONE;
+    a->links[2u * i + 1u] = head;
+    if (head != NONE)
+        a->links[2u * head] = i;
+    a->bins[b] = i;
+    if (dirty)
+        a->dirty += (size_t)len << HAK_CHUNK_SHIFT;
+}
+
+/* Unlinks extent i and clears its edge words; returns its dirty flag. */
+static uint32_t extent_remove(hak_arena_t *a, uint32_t i)
+{
+    uint32_t word = a->map[i];
+    uint32_t len = word & LEN_MASK;
+    uint32_t prev = a->links[2u * i], next = a->links[2u * i + 1u];
+    if (prev != NONE)
+        a->links[2u * prev + 1u] = next;
+    else
+        a->bins[log2_floor(len)] = next;
+    if (next != NONE)
+        a->links[2u * next] = prev;
+    a->map[i] = 0;
+    a->map[i + len - 1u] = 0;
+    if (word & DIRTY)
+        a->dirty -= (size_t)len << HAK_CHUNK_SHIFT;
+    return word & DIRTY;
+}
+
+static void mark_used(hak_arena_t *a, uint32_t s, uint32_t n, int large)
+{
+    uint32_t kind = USED | (large ? LARGE : 0u);
+    for (uint32_t k = 0; k < n; k++)
+        a->map[s + k] = kind | k;
+    a->links[2u * s] = n;
+}
+
+/* First chunk >= i whose address is a multiple of align. */
+static uint32_t align_chunk(const hak_arena_t *a, uint32_t i, size_t align)
+{
+    uintptr_t addr = a->base + ((uintptr_t)i << HAK_CHUNK_SHIFT);
+    uintptr_t up = (addr + align - 1u) & ~(uintptr_t)(align - 1u);
+    return (uint32_t)((up - a->base) >> HAK_CHUNK_SHIFT);
+}
+
+static int take_from_bins(hak_arena_t *a, uint32_t n, size_t align, uint32_t *out, int *zeroed)
+{
+    for (unsigned b = log2_floor(n); b < 32; b++) {
+        for (uint32_t i = a->bins[b]; i != NONE; i = a->links[2u * i + 1u]) {
+            uint32_t len = a->map[i] & LEN_MASK;
+            uint32_t s = align_chunk(a, i, align);
+            if ((uint64_t)s + n > (uint64_t)i + len)
+                continue;
+            uint32_t dirty = extent_remove(a, i);
+            if (s > i)
+                extent_insert(a, i, s - i, dirty);
+            if (s + n < i + len)
+                extent_insert(a, s + n, i + len - (s + n), dirty);
+            *out = s;
+            *zeroed = !dirty;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+uintptr_t hak_arena_alloc(hak_arena_t *a, uint32_t n, size_t align, int large, int *zeroed)
+{
+    uintptr_t result = 0;
+    hak_lock(&a->lock);
+    size_t bytes = (size_t)n << HAK_CHUNK_SHIFT;
+    if (n == 0 || (a->limit && a->used + bytes > a->limit))
+        goto out;
+    uint32_t s;
+    if (!take_from_bins(a, n, align, &s, zeroed)) {
+        s = align_chunk(a, a->top, align);
+        if ((uint64_t)s + n > a->nchunks)
+            goto out;
+        if (s > a->top)
+            extent_insert(a, a->top, s - a->top, 0);
+        a->top = s + n;
+        *zeroed = 1;
+    }
+    mark_used(a, s, n, large);
+    a->used += bytes;
+    if (large)
+        a->large_live++;
+    result = a->base + ((uintptr_t)s << HAK_CHUNK_SHIFT);
+out:
+    hak_unlock(&a->lock);
+    return result;
+}
+
+static void insert_coalesced(hak_arena_t *a, uint32_t i, uint32_t n, uint32_t dirty);
+
+/* Purges dirty extents, largest bins first, until at most `keep` dirty
+ * bytes remain; each purged extent joins its clean neighbours. */
+static size_t purge_locked(hak_arena_t *a, size_t keep)
+{
+    size_t purged = 0;
+    for (int b = 31; b >= 0 && a->dirty > keep; b--) {
+        uint32_t i = a->bins[b];
+        while (i != NONE && a->dirty > keep) {
+            uint32_t next = a->links[2u * i + 1u];
+            uint32_t word = a->map[i];
+            uint32_t len = word & LEN_MASK;
+            size_t bytes = (size_t)len << HAK_CHUNK_SHIFT;
+            if ((word & DIRTY)
+                && hak_plat_purge((void *)(a->base + ((uintptr_t)i << HAK_CHUNK_SHIFT)), bytes)) {
+                extent_remove(a, i);
+                insert_coalesced(a, i, len, 0);
+                purged += bytes;
+                /* The list may have changed under us: restart this bin. */
+                next = a->bins[b];
+            }
+            i = next;
+        }
+    }
+    a->purged_total += purged;
+    return purged;
+}
+
+/* Inserts the free extent [i, i + n) merged with free neighbours of the same
+ * dirtiness (a clean extent stays apart from a dirty one, so the dirty count
+ * is exact and a purge never repeats work). */
+static void insert_coalesced(hak_arena_t *a, uint32_t i, uint32_t n, uint32_t dirty)
+{
+    if (i > 0 && is_free_edge(a->map[i - 1u]) && (a->map[i - 1u] & DIRTY) == dirty) {
+        uint32_t left = i - (a->map[i - 1u] & LEN_MASK);
+        extent_remove(a, left);
+        n += i - left;
+        i = left;
+    }
+    if (i + n < a->top && is_free_edge(a->map[i + n]) && (a->map[i + n] & DIRTY) == dirty) {
+        uint32_t len = a->map[i + n] & LEN_MASK;
+        extent_remove(a, i + n);
+        n += len;
+    }
+    extent_insert(a, i, n, dirty);
+}
+
+void hak_arena_free(hak_arena_t *a, uintptr_t addr, uint32_t n)
+{
+    uint32_t i = (uint32_t)((addr - a->base) >> HAK_CHUNK_SHIFT);
+    hak_lock(&a->lock);
+    if (a->map[i] & LARGE)
+        a->large_live--;
+    for (uint32_t k = 0; k < n; k++)
+        a->map[i + k] = 0;
+    a->used -= (size_t)n << HAK_CHUNK_SHIFT;
+    insert_coalesced(a, i, n, DIRTY);
+    if (a->dirty > HAK_PURGE_HIGH)
+        purge_locked(a, HAK_PURGE_LOW);
+    hak_unlock(&a->lock);
+}
+
+int hak_arena_grow(hak_arena_t *a, uintptr_t addr, uint32_t n, uint32_t want)
+{
+    uint32_t s = (uint32_t)((addr - a->base) >> HAK_CHUNK_SHIFT);
+    uint32_t end = s + n, extra = want - n;
+    size_t bytes = (size_t)extra << HAK_CHUNK_SHIFT;
+    int ok = 0;
+    hak_lock(&a->lock);
+    if (a->limit && a->used + bytes > a->limit)
+        goto out;
+    if (end == a->top) {
+        if ((uint64_t)end + extra > a->nchunks)
+            goto out;
+        a->top = end + extra;
+    } else if (end < a->top && is_free_edge(a->map[end])
+               && (a->map[end] & LEN_MASK) >= extra) {
+        uint32_t len = a->map[end] & LEN_MASK;
+        uint32_t dirty = extent_remove(a, end);
+        if (len > extra)
+            extent_insert(a, end + extra, len - extra, dirty);
+    } else {
+        goto out;
+    }
+    for (uint32_t k = n; k < want; k++)
+        a->map[s + k] = USED | LARGE | k;
+    a->links[2u * s] = want;
+    a->used += bytes;
+    ok = 1;
+out:
+    hak_unlock(&a->lock);
+    return ok;
+}
+
+uintptr_t hak_arena_large_run(hak_arena_t *a, uintptr_t p, uint32_t *n)
+{
+    if (p < a->base || p - a->base >= a->size)
+        return 0;
+    uint32_t i = (uint32_t)((p - a->base) >> HAK_CHUNK_SHIFT);
+    if (i >= a->top)
+        return 0;
+    uint32_t word = a->map[i];
+    if ((word & (USED | LARGE)) != (USED | LARGE))
+        return 0;
+    uint32_t first = i - (word & LEN_MASK);
+    *n = a->links[2u * first];
+    return a->base + ((uintptr_t)first << HAK_CHUNK_SHIFT);
+}
+
+size_t hak_arena_purge(hak_arena_t *a, size_t keep)
+{
+    hak_lock(&a->lock);
+    size_t purged = purge_locked(a, keep);
+    hak_unlock(&a->lock);
+    return purged;
+}
+
+unsigned hak_arena_check(hak_arena_t *a)
+{
+    unsigned bad = 0;
+    size_t used = 0, dirty = 0;
+    hak_lock(&a->lock);
+    for (uint32_t i = 0; i < a->top;) {
+        uint32_t word = a->map[i];
+        if (word & USED) {
+            uint32_t n = a->links[2u * i];
+            if ((word & LEN_MASK) != 0 || n == 0 || i + n > a->top) {
+                hak_report("arena check: bad run head at chunk", (void *)(uintptr_t)i);
+                bad++;
+                break;
+            }
+            for (uint32_t k = 1; k < n; k++)
+                if (a->map[i + k] != ((word & ~LEN_MASK) | k)) {
+                    hak_report("arena check: bad run word at chunk", (void *)(uintptr_t)(i + k));
+                    bad++;
+                }
+            used += (size_t)n << HAK_CHUNK_SHIFT;
+            i += n;
+        } else if (is_free_edge(word)) {
+            uint32_t len = word & LEN_MASK;
+            if (len == 0 || i + len > a->top || a->map[i + len - 1u] != word) {
+                hak_report("arena check: bad free extent at chunk", (void *)(uintptr_t)i);
+                bad++;
+                break;
+            }
+            for (uint32_t k = 1; k + 1u < len; k++)
+                if (a->map[i + k] != 0) {
+                    hak_report("arena check: stale word in free extent at chunk",
+                               (void *)(uintptr_t)(i + k));
+                    bad++;
+                }
+            if (word & DIRTY)
+                dirty += (size_t)len << HAK_CHUNK_SHIFT;
+            i += len;
+        } else {
+            hak_report("arena check: chunk in no run or extent", (void *)(uintptr_t)i);
+            bad++;
+            break;
+        }
+    }
+    if (!bad && (used != a->used || dirty != a->dirty)) {
+        hak_report("arena check: used/dirty totals disagree, used", (void *)used);
+        bad++;
+    }
+    hak_unlock(&a->lock);
+    return bad;
+}

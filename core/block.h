@@ -1,0 +1,74 @@
+/*
+ * block.h - encodings of the header byte and of free-list links.
+ *
+ * Header byte (just before the user pointer), XORed with heap->hdr_key:
+ *   class | HAK_HDR_LIVE   a block in the user's hands
+ *   class                  a block on a free list
+ *   HAK_CLASS_LARGE|LIVE   the user pointer of a large page run
+ *   HAK_CLASS_ALIGNED|LIVE an aligned pointer inside a larger block
+ * Free-list links are stored as next ^ (slot >> 4) ^ heap->ptr_key, so a
+ * stray write cannot plant a usable pointer, and a decoded link is checked
+ * against the arena before it is followed.
+ */
+#ifndef HAKMEM_BLOCK_H
+#define HAKMEM_BLOCK_H
+
+#include <stdint.h>
+#include "heap.h"
+
+static inline uint8_t hak_hdr_live(const hak_heap_t *h, unsigned c)
+{
+    return (uint8_t)((c | HAK_HDR_LIVE) ^ h->hdr_key);
+}
+
+static inline uint8_t hak_hdr_free(const hak_heap_t *h, unsigned c)
+{
+    return (uint8_t)(c ^ h->hdr_key);
+}
+
+/* Returns the class (or HAK_CLASS_*) of a live header byte; a value >=
+ * HAK_HDR_LIVE means the byte is not a live header. */
+static inline unsigned hak_hdr_decode_live(const hak_heap_t *h, uint8_t byte)
+{
+    return (unsigned)(uint8_t)(byte ^ h->hdr_key) - HAK_HDR_LIVE;
+}
+
+static inline uintptr_t hak_link_encode(const hak_heap_t *h, uintptr_t next, uintptr_t slot)
+{
+    return next ^ (slot >> 4) ^ h->ptr_key;
+}
+
+/* Reads the link stored in block `slot`. */
+static inline uintptr_t hak_link_next(const hak_heap_t *h, uintptr_t slot)
+{
+    return *(const uintptr_t *)slot ^ (slot >> 4) ^ h->ptr_key;
+}
+
+static inline void hak_link_store(const hak_heap_t *h, uintptr_t slot, uintptr_t next)
+{
+    *(uintptr_t *)slot = hak_link_encode(h, next, slot);
+}
+
+/* 1 if p may be a block: inside the arena and 16-byte aligned. */
+static inline int hak_in_arena(const hak_heap_t *h, uintptr_t p)
+{
+    return ((p - h->base) & h->check_mask) == 0;
+}
+
+/* The slab holding a block of class c. */
+static inline hak_slab_t *hak_slab_of(uintptr_t p, unsigned c)
+{
+    return (hak_slab_t *)(p & ~(((uintptr_t)1 << hak_geom[c].slab_shift) - 1u));
+}
+
+/* 1 if p is a block boundary of a slab of class c that this heap made. */
+static inline int hak_slab_owns(const hak_heap_t *h, uintptr_t p, unsigned c)
+{
+    const hak_slab_t *s = hak_slab_of(p, c);
+    uint64_t off = (uint64_t)(p - (uintptr_t)s) - HAK_SLAB_DATA_OFF;
+    return s->tag == HAK_SLAB_TAG(h, c)
+           && off < ((uint64_t)1 << hak_geom[c].slab_shift)
+           && hak_geom_is_block_start(c, off);
+}
+
+#endif /* HAKMEM_BLOCK_H */

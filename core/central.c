@@ -1,0 +1,219 @@
+/* central.c - slabs of one size class, shared by all caches (see central.h). */
+#include "central.h"
+#include "arena.h"
+#include "block.h"
+#include "report.h"
+
+static void partial_push(hak_central_t *cl, hak_slab_t *s)
+{
+    s->prev = 0;
+    s->next = cl->partial;
+    if (cl->partial)
+        cl->partial->prev = s;
+    cl->partial = s;
+    s->in_partial = 1;
+}
+
+static void partial_remove(hak_central_t *cl, hak_slab_t *s)
+{
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        cl->partial = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    s->in_partial = 0;
+}
+
+static uint32_t slab_chunks(unsigned c)
+{
+    return 1u << (hak_geom[c].slab_shift - HAK_CHUNK_SHIFT);
+}
+
+static hak_slab_t *slab_new(hak_heap_t *h, unsigned c)
+{
+    hak_central_t *cl = &h->central[c];
+    hak_slab_t *s = cl->empty;
+    if (s) {
+        cl->empty = 0;
+    } else {
+        int zeroed;
+        size_t bytes = (size_t)1 << hak_geom[c].slab_shift;
+        s = (hak_slab_t *)hak_arena_alloc(&h->arena, slab_chunks(c), bytes, 0, &zeroed);
+        if (!s)
+            return 0;
+        cl->nslabs++;
+    }
+    s->tag = HAK_SLAB_TAG(h, c);
+    s->cls = (uint16_t)c;
+    s->in_partial = 0;
+    s->capacity = hak_geom[c].capacity;
+    s->carved = 0;
+    s->nfree = 0;
+    s->free = 0;
+    s->next = s->prev = 0;
+    return s;
+}
+
+static void slab_release(hak_heap_t *h, unsigned c, hak_slab_t *s)
+{
+    hak_central_t *cl = &h->central[c];
+    if (s->in_partial)
+        partial_remove(cl, s);
+    if (!cl->empty) {
+        cl->empty = s;
+        return;
+    }
+    cl->nslabs--;
+    s->tag = 0;
+    hak_arena_free(&h->arena, (uintptr_t)s, slab_chunks(c));
+}
+
+/* Validates a block met on a free list of class c; fatal when it is bad. */
+static void check_listed(const hak_heap_t *h, uintptr_t b, unsigned c)
+{
+    if (!hak_in_arena(h, b) || !hak_slab_owns(h, b, c))
+        hak_fault("corrupted free list (link outside any slab)", (void *)b);
+    if (((const uint8_t *)b)[-1] != hak_hdr_free(h, c))
+        hak_fault("corrupted free list (block not free)", (void *)b);
+}
+
+/* Cuts up to `want` blocks off s's free list; returns them as a chain
+ * ending in `tail` whose link is still to be set. */
+static uintptr_t take_listed(hak_heap_t *h, hak_slab_t *s, uint32_t want,
+                             uint32_t *took, uintptr_t *tail)
+{
+    uintptr_t first = s->free, last = first;
+    uint32_t k = 1;
+    while (k < want && k < s->nfree) {
+        uintptr_t next = hak_link_next(h, last);
+        check_listed(h, next, s->cls);
+        last = next;
+        k++;
+    }
+    s->free = k < s->nfree ? hak_link_next(h, last) : 0;
+    if (s->free)
+        check_listed(h, s->free, s->cls);
+    s->nfree -= k;
+    *took = k;
+    *tail = last;
+    return first;
+}
+
+uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *got)
+{
+    hak_central_t *cl = &h->central[c];
+    const hak_class_geom_t *g = &hak_geom[c];
+    uintptr_t list = 0;
+    uint32_t n = 0;
+    hak_lock(&cl->lock);
+    cl->refills++;
+    while (n < want) {
+        hak_slab_t *s = cl->partial;
+        if (s) {
+            uint32_t took;
+            uintptr_t tail, first = take_listed(h, s, want - n, &took, &tail);
+            hak_link_store(h, tail, list);
+            list = first;
+            n += took;
+            if (s->nfree == 0)
+                partial_remove(cl, s);
+            continue;
+        }
+        s = cl->carving;
+        if (!s) {
+            s = slab_new(h, c);
+            if (!s)
+                break;
+            cl->carving = s;
+        }
+        uint32_t k = s->capacity - s->carved;
+        if (k > want - n)
+            k = want - n;
+        uintptr_t start = (uintptr_t)s + HAK_SLAB_DATA_OFF + (uintptr_t)s->carved * g->stride;
+        uint8_t free_hdr = hak_hdr_free(h, c);
+        for (uint32_t j = k; j-- > 0;) {
+            uintptr_t b = start + (uintptr_t)j * g->stride;
+            ((uint8_t *)b)[-1] = free_hdr;
+            hak_link_store(h, b, list);
+            list = b;
+        }
+        s->carved += k;
+        n += k;
+        if (s->carved == s->capacity)
+            cl->carving = 0;
+    }
+    hak_unlock(&cl->lock);
+    *got = n;
+    return list;
+}
+
+uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n)
+{
+    hak_central_t *cl = &h->central[c];
+    uintptr_t b = list, next = 0;
+    hak_lock(&cl->lock);
+    cl->flushes++;
+    for (uint32_t k = 0; k < n; k++, b = next) {
+        next = hak_link_next(h, b);
+        if (k + 1u < n)
+            check_listed(h, next, c);
+        hak_slab_t *s = hak_slab_of(b, c);
+        hak_link_store(h, b, s->free);
+        s->free = b;
+        s->nfree++;
+        if (!s->in_partial)
+            partial_push(cl, s);
+        if (s->nfree == s->carved && s != cl->carving)
+            slab_release(h, c, s);
+    }
+    hak_unlock(&cl->lock);
+    return next;
+}
+
+static unsigned check_slab(hak_heap_t *h, unsigned c, hak_slab_t *s)
+{
+    const hak_class_geom_t *g = &hak_geom[c];
+    if (s->tag != HAK_SLAB_TAG(h, c) || s->cls != c || s->capacity != g->capacity
+        || s->carved > s->capacity || s->nfree > s->carved) {
+        hak_report("check: slab header inconsistent", s);
+        return 1;
+    }
+    uint32_t seen = 0;
+    for (uintptr_t b = s->free; b; b = hak_link_next(h, b)) {
+        uint64_t off = (uint64_t)(b - (uintptr_t)s) - HAK_SLAB_DATA_OFF;
+        if (++seen > s->nfree || !hak_in_arena(h, b) || hak_slab_of(b, c) != s
+            || !hak_geom_is_block_start(c, off) || off / g->stride >= s->carved
+            || ((uint8_t *)b)[-1] != hak_hdr_free(h, c)) {
+            hak_report("check: bad block on slab free list", (void *)b);
+            return 1;
+        }
+    }
+    if (seen != s->nfree) {
+        hak_report("check: slab free count disagrees with its list", s);
+        return 1;
+    }
+    return 0;
+}
+
+unsigned hak_central_check(hak_heap_t *h, unsigned c)
+{
+    hak_central_t *cl = &h->central[c];
+    unsigned bad = 0;
+    hak_lock(&cl->lock);
+    for (hak_slab_t *s = cl->partial; s; s = s->next) {
+        if (!s->in_partial || s->nfree == 0) {
+            hak_report("check: slab on partial list without free blocks", s);
+            bad++;
+        }
+        bad += check_slab(h, c, s);
+    }
+    if (cl->carving)
+        bad += check_slab(h, c, cl->carving);
+    if (cl->empty && cl->empty->tag != HAK_SLAB_TAG(h, c)) {
+        hak_report("check: retained empty slab lost its tag", cl->empty);
+        bad++;
+    }
+    hak_unlock(&cl->lock);
+    return bad;
+}

@@ -1,0 +1,26 @@
+/*
+ * central.h - per-class shared lists: slabs with free blocks, carving of
+ * fresh slabs, and batch moves between them and thread caches.
+ */
+#ifndef HAKMEM_CENTRAL_H
+#define HAKMEM_CENTRAL_H
+
+#include <stdint.h>
+#include "heap.h"
+
+/* Takes up to `want` free blocks of class c (free lists of partial slabs
+ * first, then carving). Returns the first block of an encoded-link list, its
+ * count in *got, or 0 with *got = 0 when memory is exhausted. */
+uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *got);
+
+/* Returns the first `n` blocks of the encoded-link list at `list` to their
+ * slabs; slabs that become empty are kept (one per class) or given to the
+ * arena. A link or block that fails validation is reported (fatal). Returns
+ * the (decoded) link that followed the n-th block: the rest of the list. */
+uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n);
+
+/* Checks class c's slabs and their free lists. Returns the number of
+ * broken invariants (each reported). */
+unsigned hak_central_check(hak_heap_t *h, unsigned c);
+
+#endif /* HAKMEM_CENTRAL_H */

@@ -1,0 +1,44 @@
+/* check.c - the invariant walker behind hak_check(). */
+#include "heap.h"
+#include "arena.h"
+#include "block.h"
+#include "central.h"
+#include "report.h"
+
+unsigned hak_heap_check(hak_heap_t *h)
+{
+    unsigned bad = 0;
+    if (hak_geometry_check()) {
+        hak_report("check: geometry table broken at class", (void *)(uintptr_t)(hak_geometry_check() - 1u));
+        bad++;
+    }
+    if (!h->ready)
+        return bad;
+    bad += hak_arena_check(&h->arena);
+    for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
+        bad += hak_central_check(h, c);
+    return bad;
+}
+
+unsigned hak_cache_check(hak_heap_t *h, hak_tcache_t *tc)
+{
+    unsigned bad = 0;
+    for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
+        const hak_tbin_t *bin = &tc->bins[c];
+        uint32_t seen = 0;
+        for (uintptr_t b = bin->head; b; b = hak_link_next(h, b)) {
+            if (++seen > bin->count || !hak_in_arena(h, b) || !hak_slab_owns(h, b, c)
+                || ((const uint8_t *)b)[-1] != hak_hdr_free(h, c)) {
+                hak_report("check: bad block in thread cache", (void *)b);
+                bad++;
+                break;
+            }
+        }
+        if (!bad && seen != bin->count) {
+            hak_report("check: thread cache count disagrees with its list, class",
+                       (void *)(uintptr_t)c);
+            bad++;
+        }
+    }
+    return bad;
+}

@@ -1,0 +1,61 @@
+/*
+ * geometry.h - the one definition of block layout per size class.
+ *
+ * A small or mid block of class c occupies `stride` bytes of its slab. The
+ * user pointer is 16-byte aligned; the byte just before it (the last byte of
+ * the previous granule) is the block's header. So the usable size is
+ * stride - 1, and block i of a slab starts at slab + HAK_SLAB_DATA_OFF +
+ * i * stride. Carving, refill, capacity, validation and usable-size queries
+ * all read hak_geom[]; nothing else knows a block's size.
+ */
+#ifndef HAKMEM_GEOMETRY_H
+#define HAKMEM_GEOMETRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Classes 0..64 are small (stride 16..1040 in steps of 16); 65..84 are mid
+ * (four per power of two up to a usable size of 32783). */
+#define HAK_NUM_SMALL 65
+#define HAK_NUM_CLASSES 85
+#define HAK_SMALL_MAX 1039u    /* largest usable size of a small class */
+#define HAK_MID_MAX 32783u     /* largest usable size of any class */
+#define HAK_SLAB_DATA_OFF 64u  /* slab metadata lives below the first block */
+
+typedef struct hak_class_geom {
+    uint32_t stride;     /* bytes per block, header byte included */
+    uint32_t usable;     /* bytes the user may write: stride - 1 */
+    uint32_t slab_shift; /* log2 of the slab size; slabs are self-aligned */
+    uint32_t capacity;   /* blocks in one slab */
+    uint32_t batch;      /* blocks moved per refill or flush */
+    uint32_t cache_max;  /* blocks a thread cache keeps before a flush */
+    uint64_t recip;      /* ceil(2^40 / stride): exact block-boundary test */
+} hak_class_geom_t;
+
+extern const hak_class_geom_t hak_geom[HAK_NUM_CLASSES];
+
+/* Returns the smallest class whose usable size is >= size.
+ * Precondition: size <= HAK_MID_MAX. */
+static inline unsigned hak_size_class(size_t size)
+{
+    if (size <= HAK_SMALL_MAX)
+        return (unsigned)(size >> 4);
+    size_t x = size - 16;
+    unsigned e = 63u - (unsigned)__builtin_clzll((unsigned long long)x);
+    return HAK_NUM_SMALL + (e - 10u) * 4u + (unsigned)(x >> (e - 2u)) - 4u;
+}
+
+/* Returns 1 if offset `off` from the first block of a class-c slab is the
+ * start of a block, 0 otherwise. Exact for off < 2^20. */
+static inline int hak_geom_is_block_start(unsigned c, uint64_t off)
+{
+    return ((off * hak_geom[c].recip) & ((1ull << 40) - 1)) < (1ull << 20);
+}
+
+/* Checks the table's invariants (stride a multiple of 16, usable = stride-1,
+ * increasing, blocks fit their slab, at least 8 per slab, size_class maps
+ * every size to the tightest class). Returns 0 when they hold, otherwise the
+ * index of the first bad class plus one. */
+unsigned hak_geometry_check(void);
+
+#endif /* HAKMEM_GEOMETRY_H */

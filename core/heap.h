@@ -1,0 +1,149 @@
+/*
+ * heap.h - the core's data structures and its slow-path entry points.
+ *
+ * Lock order: a class lock (hak_central_t.lock) may be held while taking the
+ * arena lock; never the reverse. The init lock is taken alone. Thread caches
+ * are touched only by their owner (or with the owner pinned), never locked.
+ */
+#ifndef HAKMEM_HEAP_H
+#define HAKMEM_HEAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+#include "geometry.h"
+#include "lock.h"
+
+/* Header byte values are stored XORed with hak_heap_t.hdr_key. */
+#define HAK_HDR_LIVE 0x80u          /* set for a block in the user's hands */
+#define HAK_CLASS_ALIGNED 126u      /* an aligned pointer inside a block */
+#define HAK_CLASS_LARGE 127u        /* the user pointer of a page run */
+
+/* Metadata at the start of every slab (slabs are aligned to their size). */
+typedef struct hak_slab {
+    uint32_t tag;              /* HAK_SLAB_TAG(class, heap): tells a slab */
+    uint16_t cls;
+    uint16_t in_partial;       /* on its class's partial list */
+    uint32_t capacity;
+    uint32_t carved;           /* blocks cut so far (from the front) */
+    uint32_t nfree;            /* blocks on `free` */
+    uint32_t pad;
+    uintptr_t free;            /* encoded list of returned blocks */
+    struct hak_slab *next, *prev; /* partial list */
+} hak_slab_t;
+
+_Static_assert(sizeof(hak_slab_t) < HAK_SLAB_DATA_OFF,
+               "slab metadata leaves room for block 0's header byte");
+
+/* Per size class state shared by all threads, under `lock`. */
+typedef struct hak_central {
+    hak_lock_t lock;
+    uint32_t nslabs;
+    hak_slab_t *partial;       /* slabs with nfree > 0 */
+    hak_slab_t *carving;       /* slab with uncarved blocks left, or NULL */
+    hak_slab_t *empty;         /* one retained empty slab, or NULL */
+    uint64_t refills, flushes;
+} __attribute__((aligned(64))) hak_central_t;
+
+/* The chunk allocator over the arena (see arena.c). */
+typedef struct hak_arena {
+    hak_lock_t lock;
+    uintptr_t base;
+    size_t size;               /* bytes, a power of two */
+    uint32_t nchunks;
+    uint32_t top;              /* chunks at and above it were never used */
+    uint32_t *map;             /* one state word per chunk */
+    uint32_t *links;           /* prev,next chunk index per free extent head */
+    uint32_t bins[32];         /* free extents by floor(log2(length)) */
+    size_t used, dirty, limit, purged_total, large_live;
+} hak_arena_t;
+
+/* One thread's (or CPU's) cache of free blocks for one class. */
+typedef struct hak_tbin {
+    uintptr_t head;            /* encoded-next list of free blocks */
+    uint32_t count;
+    uint32_t max;              /* flush when count reaches it; 0 = not set up */
+} hak_tbin_t;
+
+typedef struct hak_tcache {
+    hak_tbin_t bins[HAK_NUM_CLASSES];
+    uint32_t state;            /* HAK_TC_* */
+} hak_tcache_t;
+
+#define HAK_TC_NEW 0u          /* zeroed storage: set up on first slow path */
+#define HAK_TC_LIVE 1u
+#define HAK_TC_DEAD 2u         /* handed back at thread exit: no caching */
+
+typedef struct hak_heap hak_heap_t;
+
+/* Hooks a port sets before first use (both may be NULL). */
+typedef struct hak_port_hooks {
+    /* Called once per cache when it is first set up (hosted: registers the
+     * thread-exit handler). */
+    void (*cache_started)(hak_heap_t *heap, hak_tcache_t *cache);
+} hak_port_hooks_t;
+
+struct hak_heap {
+    /* Read by every fast path; written once at init. */
+    uintptr_t base;            /* arena base */
+    uintptr_t check_mask;      /* (p - base) & check_mask != 0: not a block */
+    uintptr_t ptr_key;         /* free-list encoding key */
+    uint32_t slab_key;
+    uint8_t hdr_key;           /* header byte encoding key */
+    uint8_t ready;
+    hak_port_hooks_t hooks;
+    hak_lock_t init_lock;
+    uint64_t threads_exited;
+    hak_arena_t arena;
+    hak_central_t central[HAK_NUM_CLASSES];
+};
+
+#define HAK_SLAB_TAG(heap, c) ((heap)->slab_key ^ (uint32_t)(c))
+
+/* Initialises `heap` (idempotent, thread-safe). Returns 0, or -1 when no
+ * address space could be reserved. */
+int hak_heap_init(hak_heap_t *heap);
+
+/* Slow path of allocation of class c: sets the cache up if needed, refills
+ * it and returns a block, or NULL when memory is exhausted. */
+void *hak_alloc_refill(hak_heap_t *heap, hak_tcache_t *cache, unsigned c);
+
+/* Slow path of free for a small or mid block of class c that the fast path
+ * validated: sets the cache up or flushes a batch, then caches p. */
+void hak_free_overflow(hak_heap_t *heap, hak_tcache_t *cache, void *p, unsigned c);
+
+/* Frees a pointer the fast path did not recognise as a live small block:
+ * NULL, a large block, an aligned pointer, or a fault (reported, fatal). */
+void hak_free_special(hak_heap_t *heap, hak_tcache_t *cache, void *p);
+
+/* Allocation for sizes above HAK_MID_MAX (alignment 16). NULL when
+ * exhausted. */
+void *hak_alloc_large(hak_heap_t *heap, size_t size);
+
+/* Allocates size bytes aligned to align (power of two). NULL when exhausted
+ * or size overflows. */
+void *hak_alloc_aligned(hak_heap_t *heap, hak_tcache_t *cache, size_t align, size_t size);
+
+/* Usable bytes of a block hakmem handed out; reports a foreign pointer. */
+size_t hak_block_usable(hak_heap_t *heap, const void *p);
+
+/* Resizes p (non-NULL, new_size > 0). NULL when exhausted, p untouched. */
+void *hak_resize(hak_heap_t *heap, hak_tcache_t *cache, void *p, size_t new_size);
+
+/* Returns every cached block of `cache` to the heap and marks it dead, so
+ * that later use from the same thread bypasses caching. */
+void hak_cache_release(hak_heap_t *heap, hak_tcache_t *cache);
+
+/* Releases retained empty slabs and purges every dirty free chunk. Returns
+ * the bytes purged. */
+size_t hak_heap_trim(hak_heap_t *heap);
+
+/* Walks the geometry table, the chunk map and every class's slabs and free
+ * lists. Returns the number of broken invariants (each reported). */
+unsigned hak_heap_check(hak_heap_t *heap);
+
+/* Walks the lists of one cache (only its owner may call this). Returns the
+ * number of broken invariants (each reported). */
+unsigned hak_cache_check(hak_heap_t *heap, hak_tcache_t *cache);
+
+#endif /* HAKMEM_HEAP_H */

@@ -1,0 +1,79 @@
+/* large.c - page-run blocks (see large.h). */
+#include "large.h"
+#include "arena.h"
+#include "block.h"
+#include "report.h"
+
+typedef struct hak_large {
+    uintptr_t magic;   /* LARGE_MAGIC(heap, run) while live, 0 after free */
+    uintptr_t user;    /* the pointer handed out */
+} hak_large_t;
+
+#define LARGE_MAGIC(h, run) ((h)->ptr_key ^ (uintptr_t)(run) ^ (uintptr_t)0x4c41524745ull)
+#define MIN_OFFSET 64u
+
+_Static_assert(sizeof(hak_large_t) < MIN_OFFSET, "room for the header byte");
+
+void *hak_large_alloc(hak_heap_t *h, size_t size, size_t align, int *zeroed)
+{
+    if (hak_heap_init(h) < 0)
+        return 0;
+    size_t off = align > MIN_OFFSET ? align : MIN_OFFSET;
+    if (size > ((size_t)1 << 46) || off > ((size_t)1 << 40))
+        return 0;
+    size_t chunks = (off + size + HAK_CHUNK_SIZE) >> HAK_CHUNK_SHIFT; /* >= 1 byte past off */
+    if (chunks >= h->arena.nchunks)
+        return 0;
+    size_t run_align = align > HAK_CHUNK_SIZE ? align : HAK_CHUNK_SIZE;
+    uintptr_t run = hak_arena_alloc(&h->arena, (uint32_t)chunks, run_align, 1, zeroed);
+    if (!run)
+        return 0;
+    hak_large_t *hdr = (hak_large_t *)run;
+    hdr->magic = LARGE_MAGIC(h, run);
+    hdr->user = run + off;
+    ((uint8_t *)hdr->user)[-1] = hak_hdr_live(h, HAK_CLASS_LARGE);
+    return (void *)hdr->user;
+}
+
+/* Returns the run of live large block p (storing its chunk count), or
+ * reports `what` and stops. */
+static uintptr_t live_run(hak_heap_t *h, const void *p, uint32_t *n, const char *what)
+{
+    uintptr_t run = hak_arena_large_run(&h->arena, (uintptr_t)p, n);
+    if (!run)
+        hak_fault(what, p);
+    const hak_large_t *hdr = (const hak_large_t *)run;
+    if (hdr->magic != LARGE_MAGIC(h, run) || hdr->user != (uintptr_t)p)
+        hak_fault(what, p);
+    return run;
+}
+
+void hak_large_free(hak_heap_t *h, void *p)
+{
+    uint32_t n;
+    uintptr_t run = live_run(h, p, &n, "free(): invalid pointer or double free (large block)");
+    ((hak_large_t *)run)->magic = 0;
+    hak_arena_free(&h->arena, run, n);
+}
+
+size_t hak_large_usable(hak_heap_t *h, const void *p)
+{
+    uint32_t n;
+    uintptr_t run = live_run(h, p, &n, "malloc_usable_size(): invalid pointer (large block)");
+    return ((size_t)n << HAK_CHUNK_SHIFT) - ((uintptr_t)p - run);
+}
+
+int hak_large_grow(hak_heap_t *h, void *p, size_t new_size)
+{
+    uint32_t n;
+    uintptr_t run = live_run(h, p, &n, "realloc(): invalid pointer (large block)");
+    size_t need = ((uintptr_t)p - run) + new_size;
+    if (need > ((size_t)1 << 46))
+        return 0;
+    size_t want = (need + HAK_CHUNK_SIZE - 1u) >> HAK_CHUNK_SHIFT;
+    if (want <= n)
+        return 1;
+    if (want >= h->arena.nchunks)
+        return 0;
+    return hak_arena_grow(&h->arena, run, n, (uint32_t)want);
+}

@@ -1,0 +1,24 @@
+/* large.h - blocks above HAK_MID_MAX, or with large alignment: page runs. */
+#ifndef HAKMEM_LARGE_H
+#define HAKMEM_LARGE_H
+
+#include <stdint.h>
+#include "heap.h"
+
+/* Allocates a run for `size` bytes whose user pointer is aligned to `align`
+ * (a power of two >= 16). Sets *zeroed when the user bytes read as zero.
+ * Returns NULL when size overflows or memory is exhausted. */
+void *hak_large_alloc(hak_heap_t *h, size_t size, size_t align, int *zeroed);
+
+/* Frees the large block p (its header byte said LARGE); reports a pointer
+ * that is not the user pointer of a live run (fatal). */
+void hak_large_free(hak_heap_t *h, void *p);
+
+/* Usable bytes of the large block p; reports a bad pointer (fatal). */
+size_t hak_large_usable(hak_heap_t *h, const void *p);
+
+/* Grows the large block p in place to hold new_size bytes. Returns 1 on
+ * success, 0 when the chunks after it are taken. */
+int hak_large_grow(hak_heap_t *h, void *p, size_t new_size);
+
+#endif /* HAKMEM_LARGE_H */

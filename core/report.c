@@ -1,0 +1,38 @@
+/* report.c - formats fault lines without libc. */
+#include <stdint.h>
+#include "report.h"
+#include "../platform/platform.h"
+
+static unsigned append(char *buf, unsigned at, unsigned cap, const char *s)
+{
+    while (*s && at < cap)
+        buf[at++] = *s++;
+    return at;
+}
+
+void hak_report(const char *what, const void *ptr)
+{
+    char line[160];
+    unsigned cap = sizeof line - 1u;
+    unsigned n = append(line, 0, cap, "hakmem: ");
+    n = append(line, n, cap, what);
+    n = append(line, n, cap, ": 0x");
+    uintptr_t v = (uintptr_t)ptr;
+    int started = 0;
+    for (int shift = (int)sizeof v * 8 - 4; shift >= 0; shift -= 4) {
+        unsigned digit = (unsigned)(v >> shift) & 15u;
+        if (digit || started || shift == 0) {
+            started = 1;
+            if (n < cap)
+                line[n++] = "0123456789abcdef"[digit];
+        }
+    }
+    line[n++] = '\n';
+    hak_plat_write(line, n);
+}
+
+void hak_fault(const char *what, const void *ptr)
+{
+    hak_report(what, ptr);
+    hak_plat_panic();
+}

@@ -1,0 +1,223 @@
+/*
+ * api.c - the hak_ API (include/hakmem.h) over the process heap and the
+ * calling thread's cache. Built a second time with HAK_EXPORT_MALLOC defined
+ * to export the standard malloc family as aliases of the same functions, so
+ * a call to malloc costs exactly a call to hak_malloc.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include "hosted.h"
+#include "../core/arena.h"
+#include "../core/fastpath.h"
+#include "../core/large.h"
+#include "../include/hakmem.h"
+
+hak_heap_t hak_hosted_heap = {
+    .check_mask = ~(uintptr_t)0,
+    .hooks = { .cache_started = hak_hosted_cache_started },
+};
+__thread hak_tcache_t hak_hosted_cache __attribute__((tls_model("initial-exec")));
+
+#define HEAP (&hak_hosted_heap)
+#define CACHE (&hak_hosted_cache)
+
+#ifdef HAK_EXPORT_MALLOC
+#define ALIAS(name) __attribute__((alias(name), visibility("default")))
+void *malloc(size_t) ALIAS("hak_malloc");
+void free(void *) ALIAS("hak_free");
+void cfree(void *) ALIAS("hak_free");
+void *calloc(size_t, size_t) ALIAS("hak_calloc");
+void *realloc(void *, size_t) ALIAS("hak_realloc");
+void *reallocarray(void *, size_t, size_t) ALIAS("hak_reallocarray");
+void *aligned_alloc(size_t, size_t) ALIAS("hak_aligned_alloc");
+int posix_memalign(void **, size_t, size_t) ALIAS("hak_posix_memalign");
+size_t malloc_usable_size(void *) ALIAS("hak_usable_size");
+void *memalign(size_t, size_t) ALIAS("hak_memalign");
+void *valloc(size_t) ALIAS("hak_valloc");
+void *pvalloc(size_t) ALIAS("hak_pvalloc");
+int malloc_trim(size_t) ALIAS("hak_malloc_trim");
+#endif
+
+static void *enomem(void)
+{
+    errno = ENOMEM;
+    return NULL;
+}
+
+HAK_EXPORT void *hak_malloc(size_t size)
+{
+    void *p = hak_fast_alloc(HEAP, CACHE, size);
+    if (HAK_UNLIKELY(!p))
+        return enomem();
+    return p;
+}
+
+HAK_EXPORT void hak_free(void *ptr)
+{
+    hak_fast_free(HEAP, CACHE, ptr);
+}
+
+HAK_EXPORT void *hak_calloc(size_t count, size_t size)
+{
+    size_t total;
+    if (__builtin_mul_overflow(count, size, &total))
+        return enomem();
+    if (total > HAK_MID_MAX) {
+        int zeroed = 0;
+        void *p = hak_large_alloc(HEAP, total, 16, &zeroed);
+        if (!p)
+            return enomem();
+        if (!zeroed)
+            memset(p, 0, total);
+        return p;
+    }
+    void *p = hak_fast_alloc(HEAP, CACHE, total);
+    if (!p)
+        return enomem();
+    return memset(p, 0, total);
+}
+
+HAK_EXPORT void *hak_realloc(void *ptr, size_t size)
+{
+    if (!ptr)
+        return hak_malloc(size);
+    if (size == 0) {
+        hak_free(ptr);
+        return NULL;
+    }
+    void *p = hak_resize(HEAP, CACHE, ptr, size);
+    if (!p)
+        return enomem();
+    return p;
+}
+
+HAK_EXPORT void *hak_reallocarray(void *ptr, size_t count, size_t size)
+{
+    size_t total;
+    if (__builtin_mul_overflow(count, size, &total))
+        return enomem();
+    return hak_realloc(ptr, total);
+}
+
+static int is_pow2(size_t v)
+{
+    return v && !(v & (v - 1u));
+}
+
+HAK_EXPORT void *hak_aligned_alloc(size_t alignment, size_t size)
+{
+    if (!is_pow2(alignment)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    void *p = hak_alloc_aligned(HEAP, CACHE, alignment, size);
+    if (!p)
+        return enomem();
+    return p;
+}
+
+HAK_EXPORT int hak_posix_memalign(void **out, size_t alignment, size_t size)
+{
+    if (!is_pow2(alignment) || alignment % sizeof(void *))
+        return EINVAL;
+    int saved = errno;
+    void *p = hak_alloc_aligned(HEAP, CACHE, alignment, size);
+    errno = saved;
+    if (!p)
+        return ENOMEM;
+    *out = p;
+    return 0;
+}
+
+/* memalign: like glibc, a non-power-of-two alignment is rounded up. */
+void *hak_memalign(size_t alignment, size_t size) HAK_EXPORT;
+void *hak_memalign(size_t alignment, size_t size)
+{
+    size_t a = 16;
+    while (a < alignment && a < ((size_t)1 << 62))
+        a <<= 1;
+    return hak_aligned_alloc(a, size);
+}
+
+void *hak_valloc(size_t size) HAK_EXPORT;
+void *hak_valloc(size_t size)
+{
+    return hak_aligned_alloc(4096, size);
+}
+
+void *hak_pvalloc(size_t size) HAK_EXPORT;
+void *hak_pvalloc(size_t size)
+{
+    if (size > SIZE_MAX - 4095u)
+        return enomem();
+    return hak_aligned_alloc(4096, (size + 4095u) & ~(size_t)4095u);
+}
+
+int hak_malloc_trim(size_t pad) HAK_EXPORT;
+int hak_malloc_trim(size_t pad)
+{
+    (void)pad;
+    return hak_trim() > 0;
+}
+
+HAK_EXPORT size_t hak_usable_size(const void *ptr)
+{
+    return ptr ? hak_block_usable(HEAP, ptr) : 0;
+}
+
+HAK_EXPORT size_t hak_trim(void)
+{
+    return hak_heap_trim(HEAP);
+}
+
+HAK_EXPORT size_t hak_limit_set(size_t bytes)
+{
+    if (hak_heap_init(HEAP) < 0)
+        return 0;
+    hak_lock(&HEAP->arena.lock);
+    size_t old = HEAP->arena.limit;
+    HEAP->arena.limit = bytes;
+    hak_unlock(&HEAP->arena.lock);
+    return old;
+}
+
+HAK_EXPORT int hak_stats(hak_stats_t *out)
+{
+    if (!out)
+        return -1;
+    memset(out, 0, sizeof *out);
+    if (!HEAP->ready)
+        return 0;
+    for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
+        hak_central_t *cl = &HEAP->central[c];
+        hak_lock(&cl->lock);
+        out->slabs += cl->nslabs;
+        out->refills += cl->refills;
+        out->flushes += cl->flushes;
+        hak_unlock(&cl->lock);
+    }
+    hak_arena_t *a = &HEAP->arena;
+    hak_lock(&a->lock);
+    out->arena_reserved = a->size;
+    out->arena_committed = a->used;
+    out->arena_dirty = a->dirty;
+    out->purged_total = a->purged_total;
+    out->large_blocks = a->large_live;
+    hak_unlock(&a->lock);
+    out->threads_exited = __atomic_load_n(&HEAP->threads_exited, __ATOMIC_RELAXED);
+    return 0;
+}
+
+HAK_EXPORT int hak_check(void)
+{
+    unsigned bad = hak_heap_check(HEAP);
+    if (HEAP->ready && hak_hosted_cache.state == HAK_TC_LIVE)
+        bad += hak_cache_check(HEAP, CACHE);
+    return (int)bad;
+}
+
+HAK_EXPORT const char *hak_version(void)
+{
+    return "hakmem 0.1";
+}

@@ -1,0 +1,25 @@
+/*
+ * hosted.h - state the hosted port shares between its files: the process
+ * heap and the calling thread's cache.
+ */
+#ifndef HAKMEM_HOSTED_H
+#define HAKMEM_HOSTED_H
+
+#include "../core/heap.h"
+
+#define HAK_INTERNAL __attribute__((visibility("hidden")))
+#define HAK_EXPORT __attribute__((visibility("default")))
+
+/* The process heap. Its check mask starts at all ones so that the free fast
+ * path sends every pointer to the slow path until the heap is set up. */
+extern hak_heap_t hak_hosted_heap HAK_INTERNAL;
+
+/* The calling thread's cache (initial-exec TLS: one instruction to reach). */
+extern __thread hak_tcache_t hak_hosted_cache
+    __attribute__((tls_model("initial-exec"))) HAK_INTERNAL;
+
+/* Port hook: registers the calling thread's cache for release at thread exit
+ * and, once per process, the fork handlers. */
+void hak_hosted_cache_started(hak_heap_t *heap, hak_tcache_t *cache) HAK_INTERNAL;
+
+#endif /* HAKMEM_HOSTED_H */

@@ -1,0 +1,85 @@
+/* platform_linux.c - the platform contract (platform/platform.h) on Linux. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <unistd.h>
+#include "../platform/platform.h"
+
+void *hak_plat_reserve(size_t size, size_t align)
+{
+    size_t span = size + align;
+    if (span < size)
+        return NULL;
+    void *raw = mmap(NULL, span, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (raw == MAP_FAILED)
+        return NULL;
+    uintptr_t start = (uintptr_t)raw;
+    uintptr_t aligned = (start + align - 1u) & ~(uintptr_t)(align - 1u);
+    if (aligned > start)
+        munmap(raw, aligned - start);
+    uintptr_t end = aligned + size, raw_end = start + span;
+    if (raw_end > end)
+        munmap((void *)end, raw_end - end);
+    return (void *)aligned;
+}
+
+void hak_plat_release(void *base, size_t size)
+{
+    munmap(base, size);
+}
+
+int hak_plat_purge(void *p, size_t size)
+{
+    return madvise(p, size, MADV_DONTNEED) == 0;
+}
+
+void hak_plat_lock_wait(unsigned spins)
+{
+    if (spins < 64u) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#elif defined(__aarch64__)
+        __asm__ __volatile__("yield");
+#endif
+    } else {
+        sched_yield();
+    }
+}
+
+void hak_plat_write(const char *text, size_t n)
+{
+    int saved = errno;
+    while (n > 0) {
+        ssize_t w = write(STDERR_FILENO, text, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        text += w;
+        n -= (size_t)w;
+    }
+    errno = saved;
+}
+
+void hak_plat_panic(void)
+{
+    abort();
+}
+
+uint64_t hak_plat_entropy(void)
+{
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof v, GRND_NONBLOCK) != (ssize_t)sizeof v) {
+        uint64_t t = (uint64_t)(uintptr_t)&v;
+#if defined(__x86_64__)
+        t ^= __builtin_ia32_rdtsc();
+#endif
+        v = t * 0x9e3779b97f4a7c15ull;
+    }
+    return v;
+}
