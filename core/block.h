@@ -1,7 +1,7 @@
 /*
  * block.h - encodings of the header byte and of free-list links.
  *
- * Header byte (just before the user pointer), XORed with heap->hdr_key:
+ * Header byte (just before the user pointer), XORed with HAK_HDR_KEY:
  *   class | HAK_HDR_LIVE   a block in the user's hands
  *   class                  a block on a free list
  *   HAK_CLASS_LARGE|LIVE   the user pointer of a large page run
@@ -18,19 +18,22 @@
 
 static inline uint8_t hak_hdr_live(const hak_heap_t *h, unsigned c)
 {
-    return (uint8_t)((c | HAK_HDR_LIVE) ^ h->hdr_key);
+    (void)h;
+    return (uint8_t)((c | HAK_HDR_LIVE) ^ HAK_HDR_KEY);
 }
 
 static inline uint8_t hak_hdr_free(const hak_heap_t *h, unsigned c)
 {
-    return (uint8_t)(c ^ h->hdr_key);
+    (void)h;
+    return (uint8_t)(c ^ HAK_HDR_KEY);
 }
 
 /* Returns the class (or HAK_CLASS_*) of a live header byte; a value >=
  * HAK_HDR_LIVE means the byte is not a live header. */
 static inline unsigned hak_hdr_decode_live(const hak_heap_t *h, uint8_t byte)
 {
-    return (unsigned)(uint8_t)(byte ^ h->hdr_key) - HAK_HDR_LIVE;
+    (void)h;
+    return (unsigned)(uint8_t)(byte ^ (HAK_HDR_KEY ^ HAK_HDR_LIVE));
 }
 
 static inline uintptr_t hak_link_encode(const hak_heap_t *h, uintptr_t next, uintptr_t slot)

@@ -25,16 +25,16 @@ unsigned hak_cache_check(hak_heap_t *h, hak_tcache_t *tc)
     unsigned bad = 0;
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
         const hak_tbin_t *bin = &tc->bins[c];
-        uint32_t seen = 0;
+        uint32_t seen = 0, count = hak_tbin_count(bin, c, tc->state);
         for (uintptr_t b = bin->head; b; b = hak_link_next(h, b)) {
-            if (++seen > bin->count || !hak_in_arena(h, b) || !hak_slab_owns(h, b, c)
+            if (++seen > count || !hak_in_arena(h, b) || !hak_slab_owns(h, b, c)
                 || ((const uint8_t *)b)[-1] != hak_hdr_free(h, c)) {
                 hak_report("check: bad block in thread cache", (void *)b);
                 bad++;
                 break;
             }
         }
-        if (!bad && seen != bin->count) {
+        if (!bad && seen != count) {
             hak_report("check: thread cache count disagrees with its list, class",
                        (void *)(uintptr_t)c);
             bad++;

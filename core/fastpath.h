@@ -1,7 +1,8 @@
 /*
- * fastpath.h - the allocation and free fast paths, inlined into each port's
- * entry points. Neither takes a lock or an atomic: the cache belongs to the
- * caller (its thread, or its CPU with the caller pinned).
+ * fastpath.h - the allocation and free fast paths for small blocks, inlined
+ * into each port's entry points. Neither takes a lock or an atomic: the
+ * cache belongs to the caller (its thread, or its CPU with the caller
+ * pinned). Everything else leaves through one out-of-line call.
  */
 #ifndef HAKMEM_FASTPATH_H
 #define HAKMEM_FASTPATH_H
@@ -16,54 +17,60 @@
  * memory is exhausted. */
 static inline void *hak_fast_alloc(hak_heap_t *h, hak_tcache_t *tc, size_t size)
 {
-    unsigned c;
-    if (HAK_LIKELY(size <= HAK_SMALL_MAX))
-        c = (unsigned)(size >> 4);
-    else if (size <= HAK_MID_MAX)
-        c = hak_size_class(size);
-    else
-        return hak_alloc_large(h, size);
+    if (HAK_UNLIKELY(size > HAK_SMALL_MAX))
+        return hak_alloc_mid(h, tc, size);
+    unsigned c = (unsigned)(size >> 4);
     hak_tbin_t *bin = &tc->bins[c];
     uintptr_t p = bin->head;
     if (HAK_UNLIKELY(p == 0))
         return hak_alloc_refill(h, tc, c);
     uintptr_t next = hak_link_next(h, p);
-    uint8_t *hdr = (uint8_t *)p - 1;
-    if (HAK_UNLIKELY((!hak_in_arena(h, next) && next != 0) || *hdr != hak_hdr_free(h, c)))
-        hak_fault("corrupted free list (cached block)", (void *)p);
+    /* A clobbered link decodes to a random value: outside the arena. */
+    if (HAK_UNLIKELY(!hak_in_arena(h, next)) && next != 0)
+        hak_fault("corrupted free list (cached block's link)", (void *)p);
     bin->head = next;
-    bin->count--;
-    *hdr = hak_hdr_live(h, c);
+    bin->room++;
+    ((uint8_t *)p)[-1] = hak_hdr_live(h, c);
     return (void *)p;
 }
 
-/* Frees ptr (any pointer; NULL and non-small blocks go to the slow path). */
-static inline void hak_fast_free(hak_heap_t *h, hak_tcache_t *tc, void *ptr)
+/* Pushes a validated block of class c on its bin (or takes the slow path
+ * when the bin is full or the cache not set up). */
+static inline void hak_cache_push(hak_heap_t *h, hak_tcache_t *tc, uintptr_t p, unsigned c)
 {
-    uintptr_t p = (uintptr_t)ptr;
-    if (HAK_UNLIKELY(!hak_in_arena(h, p))) {
-        hak_free_special(h, tc, ptr);
-        return;
-    }
-    uint8_t *hdr = (uint8_t *)p - 1;
-    unsigned c = hak_hdr_decode_live(h, *hdr);
-    if (HAK_UNLIKELY(c >= HAK_NUM_CLASSES)) {
-        hak_free_special(h, tc, ptr);
-        return;
-    }
-#if HAK_FREE_CHECK_SLAB
-    if (HAK_UNLIKELY(!hak_slab_owns(h, p, c)))
-        hak_fault("free(): invalid pointer (not the start of a block)", ptr);
-#endif
-    *hdr = hak_hdr_free(h, c);
+    ((uint8_t *)p)[-1] = hak_hdr_free(h, c);
     hak_tbin_t *bin = &tc->bins[c];
-    if (HAK_UNLIKELY(bin->count >= bin->max)) {
-        hak_free_overflow(h, tc, ptr, c);
+    if (HAK_UNLIKELY(bin->room == 0)) {
+        hak_free_overflow(h, tc, (void *)p, c);
         return;
     }
     hak_link_store(h, p, bin->head);
     bin->head = p;
-    bin->count++;
+    bin->room--;
+}
+
+/* Frees ptr (any pointer: NULL, mid, large and bad pointers leave the fast
+ * path). A small block's slab tag is checked, so a pointer into another
+ * class's slab or a large block is reported, and so is an interior pointer
+ * unless the byte before it happens to equal its block's own live header. */
+static inline void hak_fast_free(hak_heap_t *h, hak_tcache_t *tc, void *ptr)
+{
+    uintptr_t p = (uintptr_t)ptr;
+    unsigned c = HAK_NUM_CLASSES;
+    if (HAK_LIKELY(hak_in_arena(h, p)))
+        c = hak_hdr_decode_live(h, ((const uint8_t *)p)[-1]);
+    if (HAK_UNLIKELY(c >= HAK_NUM_SMALL)) {
+        hak_free_other(h, tc, ptr, c);
+        return;
+    }
+    const hak_slab_t *s = (const hak_slab_t *)(p & ~(uintptr_t)(HAK_CHUNK_SIZE - 1u));
+    if (HAK_UNLIKELY(s->tag != HAK_SLAB_TAG(h, c)))
+        hak_fault("free(): invalid pointer (not in a slab of its header's class)", ptr);
+#if HAK_FREE_CHECK_SLAB
+    if (HAK_UNLIKELY(!hak_slab_owns(h, p, c)))
+        hak_fault("free(): invalid pointer (not the start of a block)", ptr);
+#endif
+    hak_cache_push(h, tc, p, c);
 }
 
 #endif /* HAKMEM_FASTPATH_H */

@@ -1,6 +1,6 @@
 /* geometry.c - the size-class table (see geometry.h for the layout). */
-#include "geometry.h"
 #include "config.h"
+#include "geometry.h"
 
 #define STRIDE(g) ((uint32_t)(g) + 16u)
 /* Smallest slab (64 KiB .. 1 MiB) that holds at least 16 blocks. */
@@ -30,6 +30,8 @@ _Static_assert(STRIDE(1024) - 1u == HAK_SMALL_MAX, "last small class");
 _Static_assert(STRIDE(32768) - 1u == HAK_MID_MAX, "last mid class");
 _Static_assert(CAP(STRIDE(32768)) >= 16u, "largest class fits its slab");
 _Static_assert(HAK_SLAB_DATA_OFF % 16u == 0u, "blocks stay 16-aligned");
+_Static_assert(SHIFT(STRIDE(1024)) == HAK_CHUNK_SHIFT,
+               "every small slab is one chunk (the free fast path relies on it)");
 
 unsigned hak_geometry_check(void)
 {

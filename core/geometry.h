@@ -32,7 +32,8 @@ typedef struct hak_class_geom {
     uint64_t recip;      /* ceil(2^40 / stride): exact block-boundary test */
 } hak_class_geom_t;
 
-extern const hak_class_geom_t hak_geom[HAK_NUM_CLASSES];
+extern const hak_class_geom_t hak_geom[HAK_NUM_CLASSES]
+    __attribute__((visibility("hidden")));
 
 /* Returns the smallest class whose usable size is >= size.
  * Precondition: size <= HAK_MID_MAX. */

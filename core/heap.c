@@ -7,15 +7,6 @@
 
 #define ALIGNED_MAX_OFFSET ((uintptr_t)HAK_MID_MAX)
 
-/* Picks a header key under which a zero byte (fresh memory) decodes as
- * neither a live nor a free header, nor a large or aligned tag. */
-static uint8_t pick_hdr_key(uint64_t e)
-{
-    static const uint8_t lo = 0x55, lo_n = 0x80 - 0x55, hi = 0xd5, hi_n = 0xfe - 0xd5;
-    unsigned v = (unsigned)(e % (lo_n + hi_n));
-    return (uint8_t)(v < lo_n ? lo + v : hi + (v - lo_n));
-}
-
 static int heap_setup(hak_heap_t *h)
 {
     if (hak_geometry_check())
@@ -42,7 +33,6 @@ static int heap_setup(hak_heap_t *h)
     uint64_t e1 = hak_plat_entropy(), e2 = hak_plat_entropy();
     h->ptr_key = (uintptr_t)e1;
     h->slab_key = (uint32_t)(e2 >> 32) | 1u;
-    h->hdr_key = pick_hdr_key(e2);
     /* base is 16 bytes into the region so that p - 1 of any pointer that
      * passes hak_in_arena lies inside the region. */
     h->base = (uintptr_t)region + 16u;
@@ -65,6 +55,13 @@ int hak_heap_init(hak_heap_t *h)
     return rc;
 }
 
+void *hak_out_of_memory(hak_heap_t *h)
+{
+    if (h->hooks.out_of_memory)
+        h->hooks.out_of_memory();
+    return 0;
+}
+
 /* Makes a NEW cache live. Returns 0, or -1 when the heap cannot start. */
 static int cache_setup(hak_heap_t *h, hak_tcache_t *tc)
 {
@@ -73,7 +70,7 @@ static int cache_setup(hak_heap_t *h, hak_tcache_t *tc)
     if (hak_heap_init(h) < 0)
         return -1;
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
-        tc->bins[c].max = hak_geom[c].cache_max;
+        tc->bins[c].room = hak_geom[c].cache_max;
     tc->state = HAK_TC_LIVE;
     if (h->hooks.cache_started)
         h->hooks.cache_started(h, tc);
@@ -83,14 +80,15 @@ static int cache_setup(hak_heap_t *h, hak_tcache_t *tc)
 void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
 {
     if (cache_setup(h, tc) < 0)
-        return 0;
+        return hak_out_of_memory(h);
     hak_tbin_t *bin = &tc->bins[c];
     uint32_t got, want = tc->state == HAK_TC_LIVE ? hak_geom[c].batch : 1u;
     uintptr_t p = hak_central_take(h, c, want, &got);
     if (!got)
-        return 0;
+        return hak_out_of_memory(h);
     bin->head = got > 1u ? hak_link_next(h, p) : 0;
-    bin->count = got - 1u;
+    if (tc->state == HAK_TC_LIVE)
+        bin->room = hak_geom[c].cache_max - (got - 1u);
     ((uint8_t *)p)[-1] = hak_hdr_live(h, c);
     return (void *)p;
 }
@@ -105,14 +103,44 @@ void hak_free_overflow(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
         hak_central_give(h, c, p, 1);
         return;
     }
-    if (bin->count >= bin->max) {
+    if (bin->room == 0) {
         uint32_t n = hak_geom[c].batch;
         bin->head = hak_central_give(h, c, bin->head, n);
-        bin->count -= n;
+        bin->room = n;
     }
     hak_link_store(h, p, bin->head);
     bin->head = p;
-    bin->count++;
+    bin->room--;
+}
+
+void *hak_alloc_mid(hak_heap_t *h, hak_tcache_t *tc, size_t size)
+{
+    if (size > HAK_MID_MAX)
+        return hak_alloc_large(h, size);
+    unsigned c = hak_size_class(size);
+    hak_tbin_t *bin = &tc->bins[c];
+    uintptr_t p = bin->head;
+    if (!p)
+        return hak_alloc_refill(h, tc, c);
+    uintptr_t next = hak_link_next(h, p);
+    if (!hak_in_arena(h, next) && next != 0)
+        hak_fault("corrupted free list (cached block's link)", (void *)p);
+    bin->head = next;
+    bin->room++;
+    ((uint8_t *)p)[-1] = hak_hdr_live(h, c);
+    return (void *)p;
+}
+
+void hak_free_other(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
+{
+    uintptr_t p = (uintptr_t)ptr;
+    if (c < HAK_NUM_CLASSES && hak_in_arena(h, p)) {
+        if (!hak_slab_owns(h, p, c))
+            hak_fault("free(): invalid pointer (not the start of a block)", ptr);
+        hak_cache_push(h, tc, p, c);
+        return;
+    }
+    hak_free_special(h, tc, ptr);
 }
 
 /* The block an aligned pointer q lives in; reports a bad record (fatal). */
@@ -145,10 +173,13 @@ void hak_free_special(hak_heap_t *h, hak_tcache_t *tc, void *ptr)
     }
     if (c == HAK_CLASS_ALIGNED) {
         uintptr_t off, inner = aligned_inner(h, p, &off);
-        hak_fast_free(h, tc, (void *)inner);
+        unsigned ic = hak_hdr_decode_live(h, ((const uint8_t *)inner)[-1]);
+        if (ic >= HAK_NUM_CLASSES)
+            hak_fault("free(): aligned pointer whose block is not live (double free?)", ptr);
+        hak_free_other(h, tc, (void *)inner, ic);
         return;
     }
-    unsigned freed = (uint8_t)(byte ^ h->hdr_key);
+    unsigned freed = (uint8_t)(byte ^ HAK_HDR_KEY);
     if (freed < HAK_NUM_CLASSES && hak_slab_owns(h, p, freed))
         hak_fault("free(): double free", ptr);
     hak_fault("free(): invalid pointer (no block header: interior, foreign or clobbered)", ptr);
@@ -220,15 +251,15 @@ void hak_cache_release(hak_heap_t *h, hak_tcache_t *tc)
     if (tc->state == HAK_TC_LIVE) {
         for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
             hak_tbin_t *bin = &tc->bins[c];
-            if (bin->count)
-                hak_central_give(h, c, bin->head, bin->count);
+            uint32_t n = hak_tbin_count(bin, c, tc->state);
+            if (n)
+                hak_central_give(h, c, bin->head, n);
             bin->head = 0;
-            bin->count = 0;
         }
         __atomic_fetch_add(&h->threads_exited, 1, __ATOMIC_RELAXED);
     }
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
-        tc->bins[c].max = 0;
+        tc->bins[c].room = 0;
     tc->state = HAK_TC_DEAD;
 }
 

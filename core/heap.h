@@ -14,7 +14,7 @@
 #include "geometry.h"
 #include "lock.h"
 
-/* Header byte values are stored XORed with hak_heap_t.hdr_key. */
+/* Header byte values are stored XORed with HAK_HDR_KEY (config.h). */
 #define HAK_HDR_LIVE 0x80u          /* set for a block in the user's hands */
 #define HAK_CLASS_ALIGNED 126u      /* an aligned pointer inside a block */
 #define HAK_CLASS_LARGE 127u        /* the user pointer of a page run */
@@ -58,21 +58,30 @@ typedef struct hak_arena {
     size_t used, dirty, limit, purged_total, large_live;
 } hak_arena_t;
 
+#define HAK_TC_NEW 0u          /* zeroed storage: set up on first slow path */
+#define HAK_TC_LIVE 1u
+#define HAK_TC_DEAD 2u         /* handed back at thread exit: no caching */
+
 /* One thread's (or CPU's) cache of free blocks for one class. */
 typedef struct hak_tbin {
     uintptr_t head;            /* encoded-next list of free blocks */
-    uint32_t count;
-    uint32_t max;              /* flush when count reaches it; 0 = not set up */
+    uint32_t room;             /* blocks that may still be cached before a
+                                * flush: hak_geom[c].cache_max - count while
+                                * the cache is live, 0 otherwise */
+    uint32_t pad;
 } hak_tbin_t;
+
+/* Blocks held in a bin of class c of a cache in state `state`. */
+static inline uint32_t hak_tbin_count(const hak_tbin_t *bin, unsigned c, uint32_t state)
+{
+    return state == HAK_TC_LIVE ? hak_geom[c].cache_max - bin->room : 0u;
+}
 
 typedef struct hak_tcache {
     hak_tbin_t bins[HAK_NUM_CLASSES];
     uint32_t state;            /* HAK_TC_* */
 } hak_tcache_t;
 
-#define HAK_TC_NEW 0u          /* zeroed storage: set up on first slow path */
-#define HAK_TC_LIVE 1u
-#define HAK_TC_DEAD 2u         /* handed back at thread exit: no caching */
 
 typedef struct hak_heap hak_heap_t;
 
@@ -81,6 +90,9 @@ typedef struct hak_port_hooks {
     /* Called once per cache when it is first set up (hosted: registers the
      * thread-exit handler). */
     void (*cache_started)(hak_heap_t *heap, hak_tcache_t *cache);
+    /* Called when an allocation is about to return NULL because memory is
+     * exhausted (hosted: sets errno to ENOMEM). */
+    void (*out_of_memory)(void);
 } hak_port_hooks_t;
 
 struct hak_heap {
@@ -89,7 +101,6 @@ struct hak_heap {
     uintptr_t check_mask;      /* (p - base) & check_mask != 0: not a block */
     uintptr_t ptr_key;         /* free-list encoding key */
     uint32_t slab_key;
-    uint8_t hdr_key;           /* header byte encoding key */
     uint8_t ready;
     hak_port_hooks_t hooks;
     hak_lock_t init_lock;
@@ -99,6 +110,10 @@ struct hak_heap {
 };
 
 #define HAK_SLAB_TAG(heap, c) ((heap)->slab_key ^ (uint32_t)(c))
+
+/* Reports exhaustion through the port's hook; returns NULL for the caller
+ * to pass on. */
+void *hak_out_of_memory(hak_heap_t *heap);
 
 /* Initialises `heap` (idempotent, thread-safe). Returns 0, or -1 when no
  * address space could be reserved. */
@@ -111,6 +126,14 @@ void *hak_alloc_refill(hak_heap_t *heap, hak_tcache_t *cache, unsigned c);
 /* Slow path of free for a small or mid block of class c that the fast path
  * validated: sets the cache up or flushes a batch, then caches p. */
 void hak_free_overflow(hak_heap_t *heap, hak_tcache_t *cache, void *p, unsigned c);
+
+/* Allocation of a mid size (HAK_SMALL_MAX < size <= HAK_MID_MAX). */
+void *hak_alloc_mid(hak_heap_t *heap, hak_tcache_t *cache, size_t size);
+
+/* Free of anything the small fast path does not take: a mid block (fully
+ * checked against its slab), or what hak_free_special handles. `c` is the
+ * decoded header (hak_hdr_decode_live). */
+void hak_free_other(hak_heap_t *heap, hak_tcache_t *cache, void *p, unsigned c);
 
 /* Frees a pointer the fast path did not recognise as a live small block:
  * NULL, a large block, an aligned pointer, or a fault (reported, fatal). */

@@ -17,17 +17,17 @@ _Static_assert(sizeof(hak_large_t) < MIN_OFFSET, "room for the header byte");
 void *hak_large_alloc(hak_heap_t *h, size_t size, size_t align, int *zeroed)
 {
     if (hak_heap_init(h) < 0)
-        return 0;
+        return hak_out_of_memory(h);
     size_t off = align > MIN_OFFSET ? align : MIN_OFFSET;
     if (size > ((size_t)1 << 46) || off > ((size_t)1 << 40))
-        return 0;
+        return hak_out_of_memory(h);
     size_t chunks = (off + size + HAK_CHUNK_SIZE) >> HAK_CHUNK_SHIFT; /* >= 1 byte past off */
     if (chunks >= h->arena.nchunks)
-        return 0;
+        return hak_out_of_memory(h);
     size_t run_align = align > HAK_CHUNK_SIZE ? align : HAK_CHUNK_SIZE;
     uintptr_t run = hak_arena_alloc(&h->arena, (uint32_t)chunks, run_align, 1, zeroed);
     if (!run)
-        return 0;
+        return hak_out_of_memory(h);
     hak_large_t *hdr = (hak_large_t *)run;
     hdr->magic = LARGE_MAGIC(h, run);
     hdr->user = run + off;
@@ -67,9 +67,9 @@ int hak_large_grow(hak_heap_t *h, void *p, size_t new_size)
 {
     uint32_t n;
     uintptr_t run = live_run(h, p, &n, "realloc(): invalid pointer (large block)");
-    size_t need = ((uintptr_t)p - run) + new_size;
-    if (need > ((size_t)1 << 46))
+    if (new_size > ((size_t)1 << 46))
         return 0;
+    size_t need = ((uintptr_t)p - run) + new_size;
     size_t want = (need + HAK_CHUNK_SIZE - 1u) >> HAK_CHUNK_SHIFT;
     if (want <= n)
         return 1;

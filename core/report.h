@@ -6,6 +6,6 @@
 void hak_report(const char *what, const void *ptr);
 
 /* Reports like hak_report, then stops the program with hak_plat_panic. */
-_Noreturn void hak_fault(const char *what, const void *ptr);
+_Noreturn void hak_fault(const char *what, const void *ptr) __attribute__((cold));
 
 #endif /* HAKMEM_REPORT_H */

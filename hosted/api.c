@@ -13,9 +13,14 @@
 #include "../core/large.h"
 #include "../include/hakmem.h"
 
+static void set_enomem(void)
+{
+    errno = ENOMEM;
+}
+
 hak_heap_t hak_hosted_heap = {
     .check_mask = ~(uintptr_t)0,
-    .hooks = { .cache_started = hak_hosted_cache_started },
+    .hooks = { .cache_started = hak_hosted_cache_started, .out_of_memory = set_enomem },
 };
 __thread hak_tcache_t hak_hosted_cache __attribute__((tls_model("initial-exec")));
 
@@ -47,10 +52,7 @@ static void *enomem(void)
 
 HAK_EXPORT void *hak_malloc(size_t size)
 {
-    void *p = hak_fast_alloc(HEAP, CACHE, size);
-    if (HAK_UNLIKELY(!p))
-        return enomem();
-    return p;
+    return hak_fast_alloc(HEAP, CACHE, size);
 }
 
 HAK_EXPORT void hak_free(void *ptr)
@@ -67,14 +69,14 @@ HAK_EXPORT void *hak_calloc(size_t count, size_t size)
         int zeroed = 0;
         void *p = hak_large_alloc(HEAP, total, 16, &zeroed);
         if (!p)
-            return enomem();
+            return NULL;
         if (!zeroed)
             memset(p, 0, total);
         return p;
     }
     void *p = hak_fast_alloc(HEAP, CACHE, total);
     if (!p)
-        return enomem();
+        return NULL;
     return memset(p, 0, total);
 }
 
@@ -86,10 +88,7 @@ HAK_EXPORT void *hak_realloc(void *ptr, size_t size)
         hak_free(ptr);
         return NULL;
     }
-    void *p = hak_resize(HEAP, CACHE, ptr, size);
-    if (!p)
-        return enomem();
-    return p;
+    return hak_resize(HEAP, CACHE, ptr, size);
 }
 
 HAK_EXPORT void *hak_reallocarray(void *ptr, size_t count, size_t size)
@@ -111,10 +110,7 @@ HAK_EXPORT void *hak_aligned_alloc(size_t alignment, size_t size)
         errno = EINVAL;
         return NULL;
     }
-    void *p = hak_alloc_aligned(HEAP, CACHE, alignment, size);
-    if (!p)
-        return enomem();
-    return p;
+    return hak_alloc_aligned(HEAP, CACHE, alignment, size);
 }
 
 HAK_EXPORT int hak_posix_memalign(void **out, size_t alignment, size_t size)
