@@ -69,13 +69,15 @@ static void slab_release(hak_heap_t *h, unsigned c, hak_slab_t *s)
     hak_arena_free(&h->arena, (uintptr_t)s, slab_chunks(c));
 }
 
-/* Validates a block met on a free list of class c; fatal when it is bad. */
-static void check_listed(const hak_heap_t *h, uintptr_t b, unsigned c)
+/* Validates `next`, the decoded link stored in free block `holder` of class
+ * c; fatal when it is bad. The report names the holder: the block whose
+ * link was overwritten (typically by a write after free). */
+static void check_link(const hak_heap_t *h, uintptr_t holder, uintptr_t next, unsigned c)
 {
-    if (!hak_in_arena(h, b) || !hak_slab_owns(h, b, c))
-        hak_fault("corrupted free list (link outside any slab)", (void *)b);
-    if (((const uint8_t *)b)[-1] != hak_hdr_free(h, c))
-        hak_fault("corrupted free list (block not free)", (void *)b);
+    if (!hak_in_arena(h, next) || !hak_slab_owns(h, next, c))
+        hak_fault("corrupted free list (link outside any slab) in free block", (void *)holder);
+    if (((const uint8_t *)next)[-1] != hak_hdr_free(h, c))
+        hak_fault("corrupted free list (link to a block not free) in free block", (void *)holder);
 }
 
 /* Cuts up to `want` blocks off s's free list; returns them as a chain
@@ -87,13 +89,13 @@ static uintptr_t take_listed(hak_heap_t *h, hak_slab_t *s, uint32_t want,
     uint32_t k = 1;
     while (k < want && k < s->nfree) {
         uintptr_t next = hak_link_next(h, last);
-        check_listed(h, next, s->cls);
+        check_link(h, last, next, s->cls);
         last = next;
         k++;
     }
     s->free = k < s->nfree ? hak_link_next(h, last) : 0;
     if (s->free)
-        check_listed(h, s->free, s->cls);
+        check_link(h, last, s->free, s->cls);
     s->nfree -= k;
     *took = k;
     *tail = last;
@@ -157,7 +159,7 @@ uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n
     for (uint32_t k = 0; k < n; k++, b = next) {
         next = hak_link_next(h, b);
         if (k + 1u < n)
-            check_listed(h, next, c);
+            check_link(h, b, next, c);
         hak_slab_t *s = hak_slab_of(b, c);
         hak_link_store(h, b, s->free);
         s->free = b;

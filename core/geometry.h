@@ -20,7 +20,7 @@
 #define HAK_NUM_CLASSES 85
 #define HAK_SMALL_MAX 1039u    /* largest usable size of a small class */
 #define HAK_MID_MAX 32783u     /* largest usable size of any class */
-#define HAK_SLAB_DATA_OFF 64u  /* slab metadata lives below the first block */
+#define HAK_SLAB_DATA_OFF 128u /* slab metadata lives below the first block */
 
 typedef struct hak_class_geom {
     uint32_t stride;     /* bytes per block, header byte included */

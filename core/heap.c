@@ -143,12 +143,24 @@ void hak_free_other(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
     hak_free_special(h, tc, ptr);
 }
 
+/* An aligned pointer q inside block p (q - p >= 16) carries a record in the
+ * 8 bytes before it: the offset q - p and a keyed copy at q - 8 and q - 6,
+ * and the ALIGNED tag at q - 1. The record stays clear of p's free-list
+ * link (p's first 8 bytes), so a double free of q is still recognised. */
+static void aligned_record(const hak_heap_t *h, uintptr_t q, uintptr_t p)
+{
+    uint16_t *rec = (uint16_t *)(q - 8u);
+    rec[0] = (uint16_t)(q - p);
+    rec[1] = (uint16_t)(rec[0] ^ h->slab_key);
+    ((uint8_t *)q)[-1] = hak_hdr_live(h, HAK_CLASS_ALIGNED);
+}
+
 /* The block an aligned pointer q lives in; reports a bad record (fatal). */
 static uintptr_t aligned_inner(hak_heap_t *h, uintptr_t q, uintptr_t *off_out)
 {
-    const uint32_t *rec = (const uint32_t *)(q - 16u);
+    const uint16_t *rec = (const uint16_t *)(q - 8u);
     uintptr_t off = rec[0];
-    if ((rec[1] ^ h->slab_key) != rec[0] || off < 16u || off > ALIGNED_MAX_OFFSET
+    if ((uint16_t)(rec[1] ^ h->slab_key) != rec[0] || off < 16u || off > ALIGNED_MAX_OFFSET
         || (off & 15u) || !hak_in_arena(h, q - off))
         hak_fault("invalid pointer (clobbered aligned-block record)", (void *)q);
     *off_out = off;
@@ -175,7 +187,7 @@ void hak_free_special(hak_heap_t *h, hak_tcache_t *tc, void *ptr)
         uintptr_t off, inner = aligned_inner(h, p, &off);
         unsigned ic = hak_hdr_decode_live(h, ((const uint8_t *)inner)[-1]);
         if (ic >= HAK_NUM_CLASSES)
-            hak_fault("free(): aligned pointer whose block is not live (double free?)", ptr);
+            hak_fault("free(): double free (aligned pointer whose block is not live)", ptr);
         hak_free_other(h, tc, (void *)inner, ic);
         return;
     }
@@ -202,10 +214,7 @@ void *hak_alloc_aligned(hak_heap_t *h, hak_tcache_t *tc, size_t align, size_t si
             if (!p || (p & (align - 1u)) == 0)
                 return (void *)p;
             uintptr_t q = (p + align - 1u) & ~(uintptr_t)(align - 1u);
-            uint32_t *rec = (uint32_t *)(q - 16u);
-            rec[0] = (uint32_t)(q - p);
-            rec[1] = rec[0] ^ h->slab_key;
-            ((uint8_t *)q)[-1] = hak_hdr_live(h, HAK_CLASS_ALIGNED);
+            aligned_record(h, q, p);
             return (void *)q;
         }
     }

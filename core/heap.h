@@ -19,17 +19,21 @@
 #define HAK_CLASS_ALIGNED 126u      /* an aligned pointer inside a block */
 #define HAK_CLASS_LARGE 127u        /* the user pointer of a page run */
 
-/* Metadata at the start of every slab (slabs are aligned to their size). */
+/* Metadata at the start of every slab (slabs are aligned to their size).
+ * The first cache line holds only what the free fast path reads, so that
+ * refills and flushes by other threads do not invalidate it. */
 typedef struct hak_slab {
     uint32_t tag;              /* HAK_SLAB_TAG(class, heap): tells a slab */
     uint16_t cls;
-    uint16_t in_partial;       /* on its class's partial list */
+    uint16_t pad0;
     uint32_t capacity;
+    uint8_t pad1[52];
+    /* Mutable, under the class lock: */
     uint32_t carved;           /* blocks cut so far (from the front) */
     uint32_t nfree;            /* blocks on `free` */
-    uint32_t pad;
     uintptr_t free;            /* encoded list of returned blocks */
     struct hak_slab *next, *prev; /* partial list */
+    uint32_t in_partial;       /* on its class's partial list */
 } hak_slab_t;
 
 _Static_assert(sizeof(hak_slab_t) < HAK_SLAB_DATA_OFF,
