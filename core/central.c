@@ -2,6 +2,7 @@
 #include "central.h"
 #include "arena.h"
 #include "block.h"
+#include "debug.h"
 #include "report.h"
 
 static void partial_push(hak_central_t *cl, hak_slab_t *s)
@@ -137,6 +138,7 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
         for (uint32_t j = k; j-- > 0;) {
             uintptr_t b = start + (uintptr_t)j * g->stride;
             ((uint8_t *)b)[-1] = free_hdr;
+            hak_debug_poison(b, c);
             hak_link_store(h, b, list);
             list = b;
         }

@@ -8,14 +8,14 @@
 #define HAKMEM_FASTPATH_H
 
 #include "block.h"
+#include "debug.h"
 #include "report.h"
 
 #define HAK_LIKELY(x) __builtin_expect(!!(x), 1)
 #define HAK_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-/* Returns a block of at least `size` bytes, 16-byte aligned, or NULL when
- * memory is exhausted. */
-static inline void *hak_fast_alloc(hak_heap_t *h, hak_tcache_t *tc, size_t size)
+/* Pops a block of at least `size` bytes (see hak_fast_alloc). */
+static inline void *hak_fast_alloc_raw(hak_heap_t *h, hak_tcache_t *tc, size_t size)
 {
     if (HAK_UNLIKELY(size > HAK_SMALL_MAX))
         return hak_alloc_mid(h, tc, size);
@@ -34,10 +34,25 @@ static inline void *hak_fast_alloc(hak_heap_t *h, hak_tcache_t *tc, size_t size)
     return (void *)p;
 }
 
+/* Returns a block of at least `size` bytes, 16-byte aligned, or NULL when
+ * memory is exhausted. */
+static inline void *hak_fast_alloc(hak_heap_t *h, hak_tcache_t *tc, size_t size)
+{
+#if HAK_DEBUG
+    uintptr_t p = (uintptr_t)hak_fast_alloc_raw(h, tc, hak_debug_request(size));
+    if (p && size <= HAK_DEBUG_MAX)
+        hak_debug_on_alloc(p, hak_hdr_decode_live(h, ((uint8_t *)p)[-1]), size);
+    return (void *)p;
+#else
+    return hak_fast_alloc_raw(h, tc, size);
+#endif
+}
+
 /* Pushes a validated block of class c on its bin (or takes the slow path
  * when the bin is full or the cache not set up). */
 static inline void hak_cache_push(hak_heap_t *h, hak_tcache_t *tc, uintptr_t p, unsigned c)
 {
+    hak_debug_on_free(p, c);
     ((uint8_t *)p)[-1] = hak_hdr_free(h, c);
     hak_tbin_t *bin = &tc->bins[c];
     if (HAK_UNLIKELY(bin->room == 0)) {

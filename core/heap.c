@@ -83,6 +83,8 @@ void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
         return hak_out_of_memory(h);
     hak_tbin_t *bin = &tc->bins[c];
     uint32_t got, want = tc->state == HAK_TC_LIVE ? hak_geom[c].batch : 1u;
+    if (HAK_DEBUG && (h->central[c].refills & 63u) == 0 && hak_central_check(h, c))
+        hak_fault("heap invariants broken (debug check), class", (void *)(uintptr_t)c);
     uintptr_t p = hak_central_take(h, c, want, &got);
     if (!got)
         return hak_out_of_memory(h);
@@ -229,7 +231,7 @@ size_t hak_block_usable(hak_heap_t *h, const void *ptr)
         hak_fault("malloc_usable_size(): pointer not allocated by hakmem", ptr);
     unsigned c = hak_hdr_decode_live(h, ((const uint8_t *)p)[-1]);
     if (c < HAK_NUM_CLASSES && hak_slab_owns(h, p, c))
-        return hak_geom[c].usable;
+        return HAK_DEBUG ? hak_debug_size(p, c) : hak_geom[c].usable;
     if (c == HAK_CLASS_LARGE)
         return hak_large_usable(h, ptr);
     if (c == HAK_CLASS_ALIGNED) {
@@ -243,8 +245,16 @@ void *hak_resize(hak_heap_t *h, hak_tcache_t *tc, void *ptr, size_t size)
 {
     size_t old = hak_block_usable(h, ptr);
     unsigned c = hak_hdr_decode_live(h, ((const uint8_t *)ptr)[-1]);
-    if (size <= old && (size >= old / 2u || old <= 256u))
+    if (HAK_DEBUG && c < HAK_NUM_CLASSES) {
+        /* The canary follows the size while the block's class can hold it. */
+        if (size <= hak_geom[c].usable - HAK_DEBUG_EXTRA && (size >= old / 2u || old <= 256u)) {
+            hak_debug_check_canary((uintptr_t)ptr, c);
+            hak_debug_arm((uintptr_t)ptr, c, size);
+            return ptr;
+        }
+    } else if (size <= old && (size >= old / 2u || old <= 256u)) {
         return ptr;
+    }
     if (c == HAK_CLASS_LARGE && size > old && hak_large_grow(h, ptr, size))
         return ptr;
     void *fresh = hak_fast_alloc(h, tc, size);

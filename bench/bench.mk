@@ -1,0 +1,54 @@
+# bench/bench.mk - host benchmark suite; included by the top-level Makefile
+# (`include bench/bench.mk`) and run from the repository root.
+#
+#   make bench            build the library (make lib) and the programs, then
+#                         run bench/run.sh (QUICK=1 for the short version)
+#   make bench-build      only build build/bench/<prog> and <prog>_static
+#   make bench-peers      install mimalloc, jemalloc, tcmalloc (+ gnuplot)
+#
+# build/bench/<prog>        plain binary: system malloc, or any allocator
+#                           through LD_PRELOAD
+# build/bench/<prog>_static the same source linked with build/libhakmem.a
+#                           (whole archive, -rdynamic so the identity check
+#                           can see hak_version and malloc in the executable)
+# Variables are BENCH_-prefixed so they cannot clash with the main Makefile.
+
+BENCH_PROGS   := random_mixed tiny_hot larson xmalloc mstress churn \
+                 large_realloc fragmentation
+BENCH_OUT     := build/bench
+BENCH_CC      ?= gcc
+BENCH_CFLAGS  := -std=c11 -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+                 -pthread
+BENCH_LIBS    := -ldl -lpthread
+BENCH_DEPS    := bench/bench_util.c bench/bench_util.h bench/bench.mk
+BENCH_BINS    := $(addprefix $(BENCH_OUT)/,$(BENCH_PROGS))
+BENCH_STATICS := $(addsuffix _static,$(BENCH_BINS))
+BENCH_PEER_PKGS := libmimalloc2.0 libjemalloc2 libtcmalloc-minimal4 gnuplot-nox
+
+.PHONY: bench bench-build bench-build-plain bench-peers
+
+# The library first (its own rules decide what is stale), then the
+# programs, then the runner, which re-checks freshness and identity itself.
+bench:
+	$(MAKE) lib
+	$(MAKE) bench-build
+	QUICK=$(QUICK) bench/run.sh
+
+bench-build: $(BENCH_BINS) $(BENCH_STATICS)
+
+# Programs against the system allocator only (no hakmem needed).
+bench-build-plain: $(BENCH_BINS)
+
+$(BENCH_BINS): $(BENCH_OUT)/%: bench/%.c $(BENCH_DEPS)
+	@mkdir -p $(BENCH_OUT)
+	$(BENCH_CC) $(BENCH_CFLAGS) -o $@ $< bench/bench_util.c $(BENCH_LIBS)
+
+$(BENCH_STATICS): $(BENCH_OUT)/%_static: bench/%.c $(BENCH_DEPS) build/libhakmem.a
+	@mkdir -p $(BENCH_OUT)
+	$(BENCH_CC) $(BENCH_CFLAGS) -rdynamic -o $@ $< bench/bench_util.c \
+	    -Wl,--whole-archive build/libhakmem.a -Wl,--no-whole-archive $(BENCH_LIBS)
+
+# Peers for comparison (Debian packages); retries after `apt-get update`.
+bench-peers:
+	apt-get install -y --no-install-recommends $(BENCH_PEER_PKGS) || \
+	  { apt-get update && apt-get install -y --no-install-recommends $(BENCH_PEER_PKGS); }

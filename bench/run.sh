@@ -1,0 +1,319 @@
+#!/usr/bin/env bash
+# bench/run.sh - run the host benchmark suite and write the results table.
+#
+# Usually started by `make bench` (which first builds the library and the
+# programs). Works from any directory; it cds to the repository root.
+#
+# Environment (all optional):
+#   QUICK=1        short mode (< 2 min): 1 warm-up + 3 runs, smaller sizes,
+#                  fewer random_mixed/tiny_hot variants, callgrind on 2
+#   RUNS=n         counted runs per allocator and workload (default 5; QUICK 3)
+#   THREADS=n      threads for the multi-threaded workloads (default nproc)
+#   ALLOCS="..."   allocators, from: system hakmem-preload hakmem-static
+#                  mimalloc jemalloc tcmalloc (default: system, both hakmem
+#                  variants and every installed peer; must include system)
+#   CASES=regex    only workloads whose label matches (grep -E)
+#   CALLGRIND=0    skip the instructions-per-op measurement
+#   OUT=dir        output directory (default bench/results)
+#   RUN_TIMEOUT=s  per-process time limit (default 300)
+#
+# Output: Markdown table on stdout and in $OUT/<date>.md, raw per-run data
+# in $OUT/<date>.tsv, bar chart of the ratios in $OUT/<date>.png, one
+# progress line per run on stderr. Exit status: 0 ok; 1 some run failed
+# (marked in the table); 2 refused to start (missing or stale binaries, bad
+# settings); 3 refused a result (a run's allocator identity was not the
+# intended one - no number is printed for it).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+QUICK=${QUICK:-0}; [ "$QUICK" = 1 ] || QUICK=0
+RUNS=${RUNS:-$([ "$QUICK" = 1 ] && echo 3 || echo 5)}
+THREADS=${THREADS:-$(nproc)}
+CASES=${CASES:-}
+CALLGRIND=${CALLGRIND:-1}
+OUT=${OUT:-bench/results}
+RUN_TIMEOUT=${RUN_TIMEOUT:-300}
+BIN=build/bench
+HAKSO=build/libhakmem.so
+HAKA=build/libhakmem.a
+LIBDIR=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+PROGS="random_mixed tiny_hot larson xmalloc mstress churn large_realloc fragmentation"
+DATE=$(date +%F)
+TMP=$(mktemp -d /tmp/hakbench.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+die() { echo "run.sh: error: $*" >&2; exit 2; }
+warn() { echo "run.sh: warning: $*" >&2; }
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer (got '$RUNS')"
+[[ $THREADS =~ ^[1-9][0-9]*$ ]] || die "THREADS must be a positive integer (got '$THREADS')"
+
+# set_alloc ALLOC PROG: sets PRE (library to LD_PRELOAD, "" for none), EXE
+# (binary to run) and WANT ("alloc malloc_obj" the run must report).
+set_alloc() {
+  PRE="" EXE="$BIN/$2"
+  case $1 in
+    system) WANT="glibc libc.so.6" ;;
+    hakmem-preload) PRE="$ROOT/$HAKSO" WANT="hakmem libhakmem.so" ;;
+    hakmem-static) EXE="$BIN/${2}_static" WANT="hakmem ${2}_static" ;;
+    mimalloc) PRE="$LIBDIR/libmimalloc.so.2" WANT="mimalloc libmimalloc.so.2" ;;
+    jemalloc) PRE="$LIBDIR/libjemalloc.so.2" WANT="jemalloc libjemalloc.so.2" ;;
+    tcmalloc) PRE="$LIBDIR/libtcmalloc_minimal.so.4" WANT="tcmalloc libtcmalloc_minimal.so.4" ;;
+    *) die "unknown allocator '$1' (see ALLOCS in bench/run.sh)" ;;
+  esac
+}
+
+# get KEY LINE: sets REPLY to the value of KEY=value in LINE ("" if absent).
+get() {
+  if [[ " $2 " =~ " $1="([^ ]*)" " ]]; then REPLY=${BASH_REMATCH[1]}; else REPLY=""; fi
+}
+
+# rate OPS_PER_SEC: sets REPLY to the figure with an M/k suffix (no fork).
+rate() {
+  local v=${1%.*}
+  if ((v >= 1000000)); then v=$((v / 10000)); printf -v REPLY '%d.%02dM' $((v / 100)) $((v % 100))
+  elif ((v >= 1000)); then v=$((v / 10)); printf -v REPLY '%d.%02dk' $((v / 100)) $((v % 100))
+  else REPLY=$v; fi
+}
+
+# run ALLOC PROG ARGS...: runs one benchmark process for ALLOC (under the
+# command in the VG array, if any). Sets LINE to its RESULT line and returns
+# 0, or sets WHY and returns 1. Exits 3 if the identity is not ALLOC's.
+run() {
+  local alloc=$1 prog=$2 rc=0 got l; shift 2
+  set_alloc "$alloc" "$prog"
+  if [ -n "$PRE" ]; then
+    LD_PRELOAD=$PRE timeout "$RUN_TIMEOUT" "${VG[@]}" "$EXE" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+  else
+    timeout "$RUN_TIMEOUT" "${VG[@]}" "$EXE" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+  fi
+  LINE=""
+  while IFS= read -r l; do [[ $l == "RESULT "* ]] && { LINE=$l; break; }; done <"$TMP/out"
+  if [ "$rc" != 0 ] || [ -z "$LINE" ]; then
+    case $rc in
+      0) WHY="no RESULT line" ;;
+      124) WHY="timed out after ${RUN_TIMEOUT}s" ;;
+      *) WHY="exit status $rc$( ((rc > 128)) && echo " (signal $((rc - 128)))")" ;;
+    esac
+    WHY+=": $(tail -n2 "$TMP/err" | tr '\n' ' ')"
+    return 1
+  fi
+  get alloc "$LINE"; got=$REPLY
+  get malloc_obj "$LINE"; got+=" $REPLY"
+  if [ "$got" != "$WANT" ]; then
+    echo "run.sh: REFUSED: the '$alloc' run of $prog reported alloc/malloc_obj '$got'," \
+         "expected '$WANT'; no result is printed for it." >&2
+    get alloc_ver "$LINE"; got+=" alloc_ver=$REPLY"
+    get glibc_delta "$LINE"; echo "run.sh: its identity: $got glibc_delta=$REPLY" >&2
+    exit 3
+  fi
+}
+
+# ---- allocators ------------------------------------------------------------
+if [ -z "${ALLOCS:-}" ]; then
+  ALLOCS="system hakmem-preload hakmem-static"
+  for a in mimalloc jemalloc tcmalloc; do
+    set_alloc "$a" x
+    if [ -e "$PRE" ]; then ALLOCS+=" $a"; else warn "$a not installed (make bench-peers); skipping it"; fi
+  done
+fi
+for a in $ALLOCS; do
+  set_alloc "$a" x
+  [ -z "$PRE" ] || [ -e "$PRE" ] || die "$a: $PRE not found (make bench-peers, or build the library)"
+done
+[[ " $ALLOCS " == *" system "* ]] || die "ALLOCS must include system (the ratio baseline)"
+NA=$(wc -w <<<"$ALLOCS")
+
+# ---- refuse missing or stale binaries ---------------------------------------
+for prog in $PROGS; do
+  [ -x "$BIN/$prog" ] || die "$BIN/$prog missing - run 'make bench-build'"
+  for src in "bench/$prog.c" bench/bench_util.c bench/bench_util.h; do
+    [ "$BIN/$prog" -nt "$src" ] || die "$BIN/$prog is older than $src - run 'make bench-build'"
+  done
+done
+if [[ " $ALLOCS " == *" hakmem-"* ]]; then
+  for lib in "$HAKSO" "$HAKA"; do
+    [ -e "$lib" ] || die "$lib missing - run 'make bench' (it builds the library first), or leave hakmem out of ALLOCS"
+    newer=$(find core hosted platform include -type f -newer "$lib" 2>/dev/null | head -n3 | tr '\n' ' ')
+    [ -z "$newer" ] || die "$lib is stale: older than $newer- run 'make lib' (or 'make bench')"
+  done
+  if [[ " $ALLOCS " == *" hakmem-static "* ]]; then
+    for prog in $PROGS; do
+      [ -x "$BIN/${prog}_static" ] && [ "$BIN/${prog}_static" -nt "$HAKA" ] ||
+        die "$BIN/${prog}_static missing or older than $HAKA - run 'make bench-build'"
+    done
+  fi
+fi
+# lib_stamp: mtime and size of the hakmem libraries, to notice a rebuild
+# in the middle of the run (the numbers would then mix two versions).
+lib_stamp() { stat -c '%Y %s' "$HAKSO" "$HAKA" 2>/dev/null | tr '\n' ' '; }
+STAMP=$(lib_stamp)
+read -r LOAD _ </proc/loadavg
+if awk -v l="$LOAD" -v n="$(nproc)" 'BEGIN { exit !(l > n / 4) }'; then
+  warn "load average is $LOAD on $(nproc) CPUs - other work will add noise to the numbers"
+fi
+if [ "$CALLGRIND" = 1 ] && ! command -v valgrind >/dev/null; then
+  warn "valgrind not installed (apt-get install valgrind); Ir/op column left empty"
+  CALLGRIND=0
+fi
+
+# ---- workloads: label, program, timed args, callgrind args ("" = none) -------
+C_LABEL=() C_PROG=() C_ARGS=() C_CG=()
+add_case() {
+  [ -z "$CASES" ] || [[ $1 =~ $CASES ]] || return 0
+  C_LABEL+=("$1") C_PROG+=("$2") C_ARGS+=("$3") C_CG+=("$4")
+}
+T=$THREADS TP=$((THREADS / 2 > 0 ? THREADS / 2 : 1)); TC=$((T - TP > 0 ? T - TP : 1))
+if [ "$QUICK" = 1 ]; then
+  RM=1000000 TH=2000000 LRS="5 20" XM=300000 MS="5 10000" CH=500 LR=300 FR=50000
+  WSS="400 8192" RANGES="16-1039" SIZES="16 256" CGRM="400 16-1039" CGTH=256 CGN=100000
+else
+  RM=10000000 TH=20000000 LRS="10 50" XM=2000000 MS="20 20000" CH=2000 LR=2000 FR=200000
+  WSS="400 8192" RANGES="16-128 16-1039 1-4096" SIZES="16 64 256 1024" CGRM=all CGTH=all CGN=200000
+fi
+for ws in $WSS; do
+  for range in $RANGES; do
+    cg=""; [[ $CGRM == all || $CGRM == "$ws $range" ]] && cg="$CGN $ws 1 ${range/-/ }"
+    add_case "random_mixed ws=$ws $range" random_mixed "$RM $ws 1 ${range/-/ }" "$cg"
+  done
+done
+for sz in $SIZES; do
+  cg=""; [[ $CGTH == all || $CGTH == "$sz" ]] && cg="$CGN $sz"
+  add_case "tiny_hot size=$sz" tiny_hot "$TH $sz" "$cg"
+done
+add_case "larson T=$T" larson "$T $LRS 1000 16 1024 1" ""
+add_case "xmalloc ${TP}p/${TC}c" xmalloc "$TP $TC $XM 64 16 256 1" ""
+add_case "mstress T=$T" mstress "$T $MS 25 16 2048 1" ""
+add_case "churn threads=$CH" churn "$CH $T 300 16 1" ""
+add_case "large_realloc 1K-4M" large_realloc "$LR 1 1024 4194304" ""
+add_case "fragmentation n=$FR" fragmentation "$FR 10 1" ""
+NC=${#C_LABEL[@]}
+[ "$NC" -gt 0 ] || die "CASES='$CASES' matches no workload"
+NCG=0
+if [ "$CALLGRIND" = 1 ]; then
+  for ((c = 0; c < NC; c++)); do [ -z "${C_CG[c]}" ] || NCG=$((NCG + NA)); done
+fi
+TOTAL=$((NC * NA * (RUNS + 1) + NCG))
+
+mkdir -p "$OUT"
+RAW="$OUT/$DATE.tsv" MD="$OUT/$DATE.md" PNG="$OUT/$DATE.png"
+printf 'case\tallocator\trun\tresult\n' >"$RAW"
+for ((c = 0; c < NC; c++)); do printf '%s\t%s\t%s\n' "$c" "${C_LABEL[c]}" "${C_PROG[c]}"; done >"$TMP/cases"
+FAILS=()
+declare -A DEAD=() # "case allocator" pairs that failed once: not run again
+STEP=0
+
+# ---- timed runs: per workload, allocators interleaved A B C A B C ... ------
+VG=()
+for ((c = 0; c < NC; c++)); do
+  for ((r = 0; r <= RUNS; r++)); do
+    for a in $ALLOCS; do
+      STEP=$((STEP + 1))
+      if ((r == 0)); then what="warm-up"; else what="run $r/$RUNS"; fi
+      msg="[$STEP/$TOTAL] ${C_LABEL[c]} $a $what"
+      if [ -n "${DEAD[$c $a]:-}" ]; then echo "$msg: skipped (failed before)" >&2; continue; fi
+      # shellcheck disable=SC2086  # the args are a word list
+      if ! run "$a" "${C_PROG[c]}" ${C_ARGS[c]}; then
+        echo "$msg: FAILED ($WHY)" >&2
+        printf '%s\t%s\tFAILED\t%s\n' "$c" "$a" "$WHY" >>"$RAW"
+        FAILS+=("${C_LABEL[c]} / $a: $WHY") DEAD[$c $a]=1
+        continue
+      fi
+      printf '%s\t%s\t%s\t%s\n' "$c" "$a" "$r" "$LINE" >>"$RAW"
+      get ops_per_sec "$LINE"; rate "$REPLY"
+      echo "$msg: $REPLY ops/s" >&2
+    done
+  done
+  # instructions per op (single-threaded workloads): callgrind counts only
+  # bench_timed_loop and what it calls; the loop's own self cost (PRNG,
+  # slot array, call sites) is subtracted, leaving malloc+free per op.
+  [ "$CALLGRIND" = 1 ] && [ -n "${C_CG[c]}" ] || continue
+  for a in $ALLOCS; do
+    STEP=$((STEP + 1))
+    msg="[$STEP/$TOTAL] ${C_LABEL[c]} $a callgrind"
+    rm -f "$TMP/cg.out"
+    VG=(valgrind --tool=callgrind "--callgrind-out-file=$TMP/cg.out" --toggle-collect=bench_timed_loop)
+    # shellcheck disable=SC2086
+    if ! run "$a" "${C_PROG[c]}" ${C_CG[c]}; then
+      VG=(); echo "$msg: FAILED ($WHY)" >&2
+      FAILS+=("${C_LABEL[c]} / $a under callgrind: $WHY")
+      continue
+    fi
+    VG=()
+    total=$(sed -n 's/^totals: *//p' "$TMP/cg.out" | head -n1)
+    harness=$(callgrind_annotate --inclusive=no "$TMP/cg.out" |
+      awk '/:(run_loop|bench_timed_loop)[.a-z0-9]* \[/ { gsub(",", "", $1); s += $1 } END { print s + 0 }')
+    get ops "$LINE"
+    read -r ir loop < <(awk -v t="$total" -v h="$harness" -v n="$REPLY" \
+      'BEGIN { printf "%.1f %.1f\n", (t - h) / n, t / n }')
+    printf '%s\t%s\tcallgrind\t%s ir_total=%s ir_harness=%s ir_per_op=%s ir_loop_per_op=%s\n' \
+      "$c" "$a" "$LINE" "$total" "$harness" "$ir" "$loop" >>"$RAW"
+    echo "$msg: $ir Ir/op in malloc/free ($loop with the loop)" >&2
+  done
+done
+
+# ---- table -----------------------------------------------------------------
+if [[ " $ALLOCS " == *" hakmem-"* ]] && [ "$(lib_stamp)" != "$STAMP" ]; then
+  die "$HAKSO or $HAKA changed during the run; the results mix two builds - discarded (raw data in $RAW)"
+fi
+hakver=$(awk -F'\t' '$2 ~ /^hakmem/ && $3 ~ /^[0-9]/' "$RAW" | tr ' ' '\n' | sed -n 's/^alloc_ver=//p' | head -n1)
+{
+  echo "## Results $DATE ($([ "$QUICK" = 1 ] && echo QUICK || echo full) mode)"
+  echo
+  echo "- machine: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs," \
+       "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)," \
+       "$(ldd --version | head -n1 | sed 's/.* //;s/^/glibc /'), $(gcc --version | head -n1)"
+  echo "- allocators: $ALLOCS${hakver:+ (hakmem: $hakver)}"
+  for p in libmimalloc2.0 libjemalloc2 libtcmalloc-minimal4; do
+    v=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || true)
+    [ -z "$v" ] || echo "  - $p $v"
+  done
+  echo "- $RUNS counted runs per cell after 1 warm-up round, allocators interleaved; threads=$THREADS;" \
+       "load average at start $LOAD"
+  echo "- ops/s: median (min-max) of the runs; ratio: median / system median (>1 = faster than glibc);"
+  echo "  peak RSS: max over the runs; Ir/op: instructions in malloc+free per op (callgrind)"
+  echo
+  echo "| workload | allocator | ops/s | min-max | ratio | peak RSS MiB | Ir/op | notes |"
+  echo "|---|---|---:|---:|---:|---:|---:|---|"
+  awk -v allocs="$ALLOCS" -v dat="$TMP/ratios.dat" -f bench/summary.awk "$TMP/cases" "$RAW"
+  if [ "${#FAILS[@]}" -gt 0 ]; then
+    echo; echo "Failures:"
+    for f in "${FAILS[@]}"; do echo "- $f"; done
+  fi
+} >"$MD"
+
+# ---- chart -----------------------------------------------------------------
+if ! command -v gnuplot >/dev/null; then
+  echo "run.sh: installing gnuplot-nox for the chart" >&2
+  { apt-get install -y --no-install-recommends gnuplot-nox ||
+    { apt-get update && apt-get install -y --no-install-recommends gnuplot-nox; }; } >"$TMP/apt.log" 2>&1 ||
+    warn "could not install gnuplot-nox; no chart"
+fi
+rm -f "$PNG"
+if command -v gnuplot >/dev/null; then
+  gnuplot <<EOF 2>"$TMP/gp.err" || warn "gnuplot failed: $(head -n3 "$TMP/gp.err")"
+set terminal pngcairo size 1400,750 font ",10" noenhanced
+set bmargin 9
+set output "$PNG"
+set title "Throughput relative to glibc malloc, $DATE (median of $RUNS runs; higher is better)"
+set datafile missing "-"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set logscale y 2
+set ylabel "median ops/s / system median (log scale)"
+set grid ytics
+set xtics rotate by -35 nomirror
+set key outside right top
+set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 lc rgb "black"
+plot for [i=2:$((NA + 1))] "$TMP/ratios.dat" using i:xtic(1) title columnheader(i)
+EOF
+  [ -s "$PNG" ] && { echo; echo "![ratio chart]($DATE.png)"; } >>"$MD"
+fi
+
+cat "$MD"
+echo "run.sh: wrote $MD and $RAW$([ -s "$PNG" ] && echo " and $PNG")" >&2
+if [ "${#FAILS[@]}" -gt 0 ]; then
+  echo "run.sh: ${#FAILS[@]} failure(s); see the table" >&2
+  exit 1
+fi
