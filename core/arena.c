@@ -20,6 +20,9 @@
 #define LEN_MASK 0x1fffffffu
 #define NONE 0xffffffffu
 
+static void insert_coalesced(hak_arena_t *a, uint32_t i, uint32_t n, uint32_t dirty);
+static void decay_step(hak_arena_t *a);
+
 static inline unsigned log2_floor(uint32_t v)
 {
     return 31u - (unsigned)__builtin_clz(v);
@@ -141,12 +144,12 @@ uintptr_t hak_arena_alloc(hak_arena_t *a, uint32_t n, size_t align, int large, i
     if (large)
         a->large_live++;
     result = a->base + ((uintptr_t)s << HAK_CHUNK_SHIFT);
+    decay_step(a);
 out:
     hak_unlock(&a->lock);
     return result;
 }
 
-static void insert_coalesced(hak_arena_t *a, uint32_t i, uint32_t n, uint32_t dirty);
 
 /* Purges dirty extents, largest bins first, until at most `keep` dirty
  * bytes remain; each purged extent joins its clean neighbours. */
@@ -194,6 +197,22 @@ static void insert_coalesced(hak_arena_t *a, uint32_t i, uint32_t n, uint32_t di
     extent_insert(a, i, n, dirty);
 }
 
+/* Ends the decay epoch when it is over: purges what stayed dirty and unused
+ * for all of it (see HAK_PURGE_DECAY_MS). Called with the lock held after
+ * each change of the dirty count. */
+static void decay_step(hak_arena_t *a)
+{
+    if (a->dirty < a->dirty_min)
+        a->dirty_min = a->dirty;
+    uint64_t now = hak_plat_clock_ms();
+    if (now - a->epoch_ms < HAK_PURGE_DECAY_MS)
+        return;
+    if (a->dirty_min > HAK_PURGE_LOW)
+        purge_locked(a, a->dirty - (a->dirty_min - HAK_PURGE_LOW));
+    a->epoch_ms = now;
+    a->dirty_min = a->dirty;
+}
+
 void hak_arena_free(hak_arena_t *a, uintptr_t addr, uint32_t n)
 {
     uint32_t i = (uint32_t)((addr - a->base) >> HAK_CHUNK_SHIFT);
@@ -206,6 +225,7 @@ void hak_arena_free(hak_arena_t *a, uintptr_t addr, uint32_t n)
     insert_coalesced(a, i, n, DIRTY);
     if (a->dirty > HAK_PURGE_HIGH)
         purge_locked(a, HAK_PURGE_LOW);
+    decay_step(a);
     hak_unlock(&a->lock);
 }
 

@@ -18,6 +18,20 @@
 #define HAK_FREE_CHECK_SLAB HAK_DEBUG
 #endif
 
+/* On the small-block free fast path, check the keyed tag of the block's
+ * slab: catches pointers into other classes' slabs or large blocks and most
+ * interior pointers. */
+#ifndef HAK_FREE_CHECK_TAG
+#define HAK_FREE_CHECK_TAG 1
+#endif
+
+/* On the allocation fast path, check that a decoded free-list link points
+ * into the arena before it becomes the list head (a clobbered link decodes
+ * to a random value and is reported instead of followed). */
+#ifndef HAK_CHECK_LINKS
+#define HAK_CHECK_LINKS 1
+#endif
+
 /* log2 of the chunk: the unit in which the arena hands out slabs and large
  * blocks, and the granularity of purging. */
 #ifndef HAK_CHUNK_SHIFT
@@ -35,13 +49,23 @@
 #define HAK_ARENA_MIN_RESERVE ((size_t)1 << 26)
 #endif
 
-/* Dirty (freed but not purged) bytes that trigger a purge, and the warm
- * reserve the purge leaves behind: a purge happens in bulk, never per free. */
+/* Dirty (freed but not purged) bytes that trigger an immediate purge, and
+ * the warm reserve a purge leaves behind: purges happen in bulk, never per
+ * free. */
 #ifndef HAK_PURGE_HIGH
-#define HAK_PURGE_HIGH ((size_t)32 << 20)
+#define HAK_PURGE_HIGH ((size_t)64 << 20)
 #endif
 #ifndef HAK_PURGE_LOW
-#define HAK_PURGE_LOW ((size_t)8 << 20)
+#define HAK_PURGE_LOW ((size_t)16 << 20)
+#endif
+
+/* Decay: once per epoch of this many milliseconds (on the next arena
+ * operation), the dirty bytes that stayed unused through the whole epoch
+ * are purged, down to HAK_PURGE_LOW. Memory churned within an epoch stays
+ * warm; memory left over after a peak goes back within about two epochs.
+ * A platform without a clock gets the volume rule alone. */
+#ifndef HAK_PURGE_DECAY_MS
+#define HAK_PURGE_DECAY_MS 1000u
 #endif
 
 /* Bytes a thread cache aims to move per refill or flush of one class. */

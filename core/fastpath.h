@@ -26,10 +26,12 @@ static inline void *hak_fast_alloc_raw(hak_heap_t *h, hak_tcache_t *tc, size_t s
         return hak_alloc_refill(h, tc, c);
     uintptr_t next = hak_link_next(h, p);
     /* A clobbered link decodes to a random value: outside the arena. */
-    if (HAK_UNLIKELY(!hak_in_arena(h, next)) && next != 0)
+    if (HAK_CHECK_LINKS && HAK_UNLIKELY(!hak_in_arena(h, next)) && next != 0)
         hak_fault("corrupted free list (cached block's link)", (void *)p);
     bin->head = next;
     bin->room++;
+    /* The next pop of this class will read next's link: start the load. */
+    __builtin_prefetch((const void *)next);
     ((uint8_t *)p)[-1] = hak_hdr_live(h, c);
     return (void *)p;
 }
@@ -79,7 +81,7 @@ static inline void hak_fast_free(hak_heap_t *h, hak_tcache_t *tc, void *ptr)
         return;
     }
     const hak_slab_t *s = (const hak_slab_t *)(p & ~(uintptr_t)(HAK_CHUNK_SIZE - 1u));
-    if (HAK_UNLIKELY(s->tag != HAK_SLAB_TAG(h, c)))
+    if (HAK_FREE_CHECK_TAG && HAK_UNLIKELY(s->tag != HAK_SLAB_TAG(h, c)))
         hak_fault("free(): invalid pointer (not in a slab of its header's class)", ptr);
 #if HAK_FREE_CHECK_SLAB
     if (HAK_UNLIKELY(!hak_slab_owns(h, p, c)))

@@ -60,6 +60,8 @@ typedef struct hak_arena {
     uint32_t *links;           /* prev,next chunk index per free extent head */
     uint32_t bins[32];         /* free extents by floor(log2(length)) */
     size_t used, dirty, limit, purged_total, large_live;
+    size_t dirty_min;          /* least dirty bytes seen this decay epoch */
+    uint64_t epoch_ms;         /* start of the decay epoch */
 } hak_arena_t;
 
 #define HAK_TC_NEW 0u          /* zeroed storage: set up on first slow path */

@@ -18,7 +18,11 @@ static void set_enomem(void)
     errno = ENOMEM;
 }
 
+/* Until the heap is set up, base and mask make every pointer but the
+ * impossible UINTPTR_MAX fail hak_in_arena, NULL included, so the first call
+ * of a process may be free(NULL). */
 hak_heap_t hak_hosted_heap = {
+    .base = ~(uintptr_t)0,
     .check_mask = ~(uintptr_t)0,
     .hooks = { .cache_started = hak_hosted_cache_started, .out_of_memory = set_enomem },
 };

@@ -10,8 +10,9 @@
 #define HAK_INTERNAL __attribute__((visibility("hidden")))
 #define HAK_EXPORT __attribute__((visibility("default")))
 
-/* The process heap. Its check mask starts at all ones so that the free fast
- * path sends every pointer to the slow path until the heap is set up. */
+/* The process heap. Its base and check mask start at all ones so that the
+ * free fast path sends every pointer to the slow path until the heap is set
+ * up. */
 extern hak_heap_t hak_hosted_heap HAK_INTERNAL;
 
 /* The calling thread's cache (initial-exec TLS: one instruction to reach). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 #include "../platform/platform.h"
 
@@ -69,6 +70,14 @@ void hak_plat_write(const char *text, size_t n)
 void hak_plat_panic(void)
 {
     abort();
+}
+
+uint64_t hak_plat_clock_ms(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 uint64_t hak_plat_entropy(void)

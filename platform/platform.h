@@ -43,6 +43,10 @@ void hak_plat_write(const char *text, size_t n);
  * hak_plat_write (hosted: abort(), so a core dump shows the caller). */
 _Noreturn void hak_plat_panic(void);
 
+/* Returns a monotonic time in milliseconds (any origin), or 0 when the
+ * platform has no clock. Called on the arena's slow paths only. */
+uint64_t hak_plat_clock_ms(void);
+
 /* Returns 64 bits of entropy for the keys that encode free lists and block
  * headers. A port without entropy may return a fixed value (weaker hardening,
  * same correctness). */

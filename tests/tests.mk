@@ -30,5 +30,5 @@ $(BUILD)/tests/debug/%: tests/unit/%.c tests/unit/testlib.h $(DEBUG_LIB)
 test-build: $(DEBUG_BIN)
 
 test: test-build
-	tests/run_tests.sh $(BUILD) $(T)
+	tests/run_tests.sh $(BUILD) '$(T)'
 -include tests/hardening.mk
