@@ -209,7 +209,7 @@ static void decay_step(hak_arena_t *a)
         return;
     if (a->dirty_min > HAK_PURGE_LOW)
         purge_locked(a, a->dirty - (a->dirty_min - HAK_PURGE_LOW));
-    a->epoch_ms = now;
+    __atomic_store_n(&a->epoch_ms, now, __ATOMIC_RELAXED);
     a->dirty_min = a->dirty;
 }
 
@@ -274,6 +274,16 @@ uintptr_t hak_arena_large_run(hak_arena_t *a, uintptr_t p, uint32_t *n)
     uint32_t first = i - (word & LEN_MASK);
     *n = a->links[2u * first];
     return a->base + ((uintptr_t)first << HAK_CHUNK_SHIFT);
+}
+
+void hak_arena_tick(hak_arena_t *a)
+{
+    uint64_t now = hak_plat_clock_ms();
+    if (now - __atomic_load_n(&a->epoch_ms, __ATOMIC_RELAXED) < HAK_PURGE_DECAY_MS)
+        return;
+    hak_lock(&a->lock);
+    decay_step(a);
+    hak_unlock(&a->lock);
 }
 
 size_t hak_arena_purge(hak_arena_t *a, size_t keep)

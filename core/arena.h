@@ -33,6 +33,12 @@ int hak_arena_grow(hak_arena_t *a, uintptr_t addr, uint32_t n, uint32_t want);
  * length in *n, or returns 0 if p is not inside a live large run. */
 uintptr_t hak_arena_large_run(hak_arena_t *a, uintptr_t p, uint32_t *n);
 
+/* Ends the decay epoch if it is over (see HAK_PURGE_DECAY_MS): purges the
+ * dirty bytes that stayed unused through it. Cheap when the epoch is not
+ * over (a clock read, no lock). Called from the caches' refill and flush
+ * paths so that a program that allocates at all gives memory back. */
+void hak_arena_tick(hak_arena_t *a);
+
 /* Purges dirty free runs until at most `keep` dirty bytes remain. Returns
  * the bytes purged. Takes the arena lock. */
 size_t hak_arena_purge(hak_arena_t *a, size_t keep);

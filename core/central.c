@@ -148,6 +148,7 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
             cl->carving = 0;
     }
     hak_unlock(&cl->lock);
+    hak_arena_tick(&h->arena);
     *got = n;
     return list;
 }
@@ -172,6 +173,7 @@ uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n
             slab_release(h, c, s);
     }
     hak_unlock(&cl->lock);
+    hak_arena_tick(&h->arena);
     return next;
 }
 
