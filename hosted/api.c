@@ -130,8 +130,11 @@ HAK_EXPORT int hak_posix_memalign(void **out, size_t alignment, size_t size)
     return 0;
 }
 
+/* The obsolete members of the family exist only under their standard names
+ * (aliases of these, in the exporting build). */
+
 /* memalign: like glibc, a non-power-of-two alignment is rounded up. */
-void *hak_memalign(size_t alignment, size_t size) HAK_EXPORT;
+void *hak_memalign(size_t alignment, size_t size) HAK_INTERNAL;
 void *hak_memalign(size_t alignment, size_t size)
 {
     size_t a = 16;
@@ -140,13 +143,13 @@ void *hak_memalign(size_t alignment, size_t size)
     return hak_aligned_alloc(a, size);
 }
 
-void *hak_valloc(size_t size) HAK_EXPORT;
+void *hak_valloc(size_t size) HAK_INTERNAL;
 void *hak_valloc(size_t size)
 {
     return hak_aligned_alloc(4096, size);
 }
 
-void *hak_pvalloc(size_t size) HAK_EXPORT;
+void *hak_pvalloc(size_t size) HAK_INTERNAL;
 void *hak_pvalloc(size_t size)
 {
     if (size > SIZE_MAX - 4095u)
@@ -154,7 +157,7 @@ void *hak_pvalloc(size_t size)
     return hak_aligned_alloc(4096, (size + 4095u) & ~(size_t)4095u);
 }
 
-int hak_malloc_trim(size_t pad) HAK_EXPORT;
+int hak_malloc_trim(size_t pad) HAK_INTERNAL;
 int hak_malloc_trim(size_t pad)
 {
     (void)pad;
