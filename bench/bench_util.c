@@ -214,6 +214,16 @@ void bu_report(const char *name, const char *params, uint64_t ops, double secs,
     fflush(stdout);
 }
 
+void *bu_calloc_lines(size_t n, size_t size, const char *what)
+{
+    if (n == 0 || size % BU_LINE != 0 || n > SIZE_MAX / size)
+        bu_oom(what);
+    void *p = aligned_alloc(BU_LINE, n * size);
+    if (!p)
+        bu_oom(what);
+    return memset(p, 0, n * size);
+}
+
 _Noreturn void bu_oom(const char *what)
 {
     fprintf(stderr, "%s: allocation failed\n", what);

@@ -50,6 +50,15 @@ uint64_t bu_arg(int argc, char **argv, int i, uint64_t def);
 void bu_report(const char *name, const char *params, uint64_t ops, double secs,
                const char *extra);
 
+/* Per-thread state that threads write in their loops is aligned to this,
+ * so that two threads' state never shares a cache line (otherwise the
+ * benchmark measures where the allocator happened to place its array). */
+#define BU_LINE 64
+
+/* Returns n zeroed elements of `size` bytes (a multiple of BU_LINE) aligned
+ * to BU_LINE; exits through bu_oom on failure. */
+void *bu_calloc_lines(size_t n, size_t size, const char *what);
+
 /* Exits with status 1 after printing "<what>: allocation failed" - the
  * benchmarks never continue after a NULL from malloc. */
 _Noreturn void bu_oom(const char *what);

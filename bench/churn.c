@@ -25,7 +25,7 @@
 static size_t g_ops, g_keep;
 
 typedef struct {
-    void **handoff;  /* g_keep blocks from the previous thread (or NULLs) */
+    _Alignas(BU_LINE) void **handoff; /* g_keep blocks from the previous thread (or NULLs) */
     uint64_t rng;
     uint64_t ops;
 } slot_arg;
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
     uint64_t seed = bu_arg(argc, argv, 5, 1);
     if (conc == 0)
         conc = bu_nproc();
-    slot_arg *sa = calloc(conc, sizeof *sa);
+    slot_arg *sa = bu_calloc_lines(conc, sizeof *sa, "churn setup");
     pthread_t *tid = calloc(conc, sizeof *tid);
     if (!sa || !tid)
         bu_oom("churn setup");

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 
 typedef struct {
-    void **slot;     /* the array handed from thread to thread */
+    _Alignas(BU_LINE) void **slot; /* the array handed from thread to thread */
     uint64_t rng;    /* PRNG state travels with the array */
     uint64_t ops;    /* mallocs + frees done so far */
 } larson_arr;
@@ -67,7 +67,7 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    larson_arr *arr = calloc(threads, sizeof *arr);
+    larson_arr *arr = bu_calloc_lines(threads, sizeof *arr, "larson setup");
     pthread_t *tid = calloc(threads, sizeof *tid);
     if (!arr || !tid)
         bu_oom("larson setup");

@@ -27,7 +27,7 @@ static size_t g_tsize, g_objs, g_min, g_max;
 static unsigned g_pct;
 
 typedef struct {
-    uint64_t rng;
+    _Alignas(BU_LINE) uint64_t rng;
     uint64_t ops;
 } worker_arg;
 
@@ -94,7 +94,7 @@ int main(int argc, char **argv)
     }
     g_tsize = g_objs * threads / 4 + 1;
     g_transfer = calloc(g_tsize, sizeof *g_transfer);
-    worker_arg *wa = calloc(threads, sizeof *wa);
+    worker_arg *wa = bu_calloc_lines(threads, sizeof *wa, "mstress setup");
     pthread_t *tid = calloc(threads, sizeof *tid);
     if (!g_transfer || !wa || !tid)
         bu_oom("mstress setup");

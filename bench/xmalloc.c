@@ -30,7 +30,7 @@ static unsigned q_producers_left; /* producers still running */
 static size_t g_batch, g_min, g_max;
 
 typedef struct {
-    uint64_t blocks; /* blocks this producer makes */
+    _Alignas(BU_LINE) uint64_t blocks; /* blocks this producer makes */
     uint64_t rng;
 } producer_arg;
 
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
     }
 
     q_ring = malloc(QCAP * (g_batch + 1) * sizeof(void *));
-    producer_arg *pa = calloc(np, sizeof *pa);
+    producer_arg *pa = bu_calloc_lines(np, sizeof *pa, "xmalloc setup");
     pthread_t *tid = calloc(np + nc, sizeof *tid);
     if (!q_ring || !pa || !tid)
         bu_oom("xmalloc setup");
