@@ -136,7 +136,7 @@ uintptr_t hak_arena_alloc(hak_arena_t *a, uint32_t n, size_t align, int large, i
             goto out;
         if (s > a->top)
             extent_insert(a, a->top, s - a->top, 0);
-        a->top = s + n;
+        __atomic_store_n(&a->top, s + n, __ATOMIC_RELAXED);
         *zeroed = 1;
     }
     mark_used(a, s, n, large);
@@ -241,7 +241,7 @@ int hak_arena_grow(hak_arena_t *a, uintptr_t addr, uint32_t n, uint32_t want)
     if (end == a->top) {
         if ((uint64_t)end + extra > a->nchunks)
             goto out;
-        a->top = end + extra;
+        __atomic_store_n(&a->top, end + extra, __ATOMIC_RELAXED);
     } else if (end < a->top && is_free_edge(a->map[end])
                && (a->map[end] & LEN_MASK) >= extra) {
         uint32_t len = a->map[end] & LEN_MASK;
@@ -266,7 +266,8 @@ uintptr_t hak_arena_large_run(hak_arena_t *a, uintptr_t p, uint32_t *n)
     if (p < a->base || p - a->base >= a->size)
         return 0;
     uint32_t i = (uint32_t)((p - a->base) >> HAK_CHUNK_SHIFT);
-    if (i >= a->top)
+    /* Unlocked: the words of a live run do not change until it is freed. */
+    if (i >= __atomic_load_n(&a->top, __ATOMIC_RELAXED))
         return 0;
     uint32_t word = a->map[i];
     if ((word & (USED | LARGE)) != (USED | LARGE))

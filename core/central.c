@@ -4,6 +4,7 @@
 #include "block.h"
 #include "debug.h"
 #include "report.h"
+#include "slab_purge.h"
 
 static void partial_push(hak_central_t *cl, hak_slab_t *s)
 {
@@ -51,6 +52,9 @@ static hak_slab_t *slab_new(hak_heap_t *h, unsigned c)
     s->capacity = hak_geom[c].capacity;
     s->carved = 0;
     s->nfree = 0;
+    s->npurged = 0;
+    s->purged = 0;
+    s->purge_mark = (uint16_t)(s->capacity / 4u);
     s->free = 0;
     s->next = s->prev = 0;
     return s;
@@ -61,6 +65,7 @@ static void slab_release(hak_heap_t *h, unsigned c, hak_slab_t *s)
     hak_central_t *cl = &h->central[c];
     if (s->in_partial)
         partial_remove(cl, s);
+    cl->listed -= s->nfree;
     if (!cl->empty) {
         cl->empty = s;
         return;
@@ -111,15 +116,24 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
     uint32_t n = 0;
     hak_lock(&cl->lock);
     cl->refills++;
+    if (cl->xfer_credit < HAK_XFER_CREDIT)
+        cl->xfer_credit++;
+    if (want == g->batch && cl->nxfer) {
+        list = cl->xfer[--cl->nxfer];
+        n = want;
+    }
     while (n < want) {
         hak_slab_t *s = cl->partial;
         if (s) {
+            if (s->nfree == 0)
+                cl->listed += hak_slab_restore(h, s, c);
             uint32_t took;
             uintptr_t tail, first = take_listed(h, s, want - n, &took, &tail);
             hak_link_store(h, tail, list);
             list = first;
             n += took;
-            if (s->nfree == 0)
+            cl->listed -= took;
+            if (s->nfree == 0 && s->npurged == 0)
                 partial_remove(cl, s);
             continue;
         }
@@ -167,31 +181,92 @@ uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n
         hak_link_store(h, b, s->free);
         s->free = b;
         s->nfree++;
+        cl->listed++;
         if (!s->in_partial)
             partial_push(cl, s);
-        if (s->nfree == s->carved && s != cl->carving)
+        if (s->nfree + s->npurged == s->carved && s != cl->carving)
             slab_release(h, c, s);
+        else
+            hak_slab_purge_maybe(h, cl, s, c);
     }
     hak_unlock(&cl->lock);
     hak_arena_tick(&h->arena);
     return next;
 }
 
+uintptr_t hak_central_flush(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n)
+{
+    uintptr_t last = list;
+    for (uint32_t k = 1; k < n; k++) {
+        uintptr_t next = hak_link_next(h, last);
+        if (!next || !hak_in_arena(h, next))
+            hak_fault("corrupted free list (cached block's link)", (void *)last);
+        last = next;
+    }
+    uintptr_t rest = hak_link_next(h, last);
+    hak_central_t *cl = &h->central[c];
+    hak_lock(&cl->lock);
+    if (n == hak_geom[c].batch && cl->nxfer < HAK_XFER_SLOTS && cl->xfer_credit) {
+        cl->xfer_credit--;
+        hak_link_store(h, last, 0);
+        cl->xfer[cl->nxfer++] = list;
+        cl->flushes++;
+        hak_unlock(&cl->lock);
+        hak_arena_tick(&h->arena);
+        return rest;
+    }
+    hak_unlock(&cl->lock);
+    hak_central_give(h, c, list, n);
+    return rest;
+}
+
+void hak_central_drain(hak_heap_t *h, unsigned c)
+{
+    hak_central_t *cl = &h->central[c];
+    for (;;) {
+        hak_lock(&cl->lock);
+        uintptr_t list = cl->nxfer ? cl->xfer[--cl->nxfer] : 0;
+        hak_unlock(&cl->lock);
+        if (!list)
+            return;
+        hak_central_give(h, c, list, hak_geom[c].batch);
+    }
+}
+
+/* Checks one parked batch: batch free blocks of class c, 0-terminated. */
+static unsigned check_parked(hak_heap_t *h, unsigned c, uintptr_t list)
+{
+    uint32_t seen = 0;
+    for (uintptr_t b = list, holder = 0; b; holder = b, b = hak_link_next(h, b)) {
+        if (++seen > hak_geom[c].batch || !hak_in_arena(h, b) || !hak_slab_owns(h, b, c)
+            || ((const uint8_t *)b)[-1] != hak_hdr_free(h, c)) {
+            hak_report("check: bad link in a parked batch, in block (0: the first)", (void *)holder);
+            return 1;
+        }
+    }
+    if (seen != hak_geom[c].batch) {
+        hak_report("check: parked batch of the wrong length, class", (void *)(uintptr_t)c);
+        return 1;
+    }
+    return 0;
+}
+
 static unsigned check_slab(hak_heap_t *h, unsigned c, hak_slab_t *s)
 {
     const hak_class_geom_t *g = &hak_geom[c];
     if (s->tag != HAK_SLAB_TAG(h, c) || s->cls != c || s->capacity != g->capacity
-        || s->carved > s->capacity || s->nfree > s->carved) {
+        || s->carved > s->capacity || s->nfree + s->npurged > s->carved) {
         hak_report("check: slab header inconsistent", s);
         return 1;
     }
     uint32_t seen = 0;
-    for (uintptr_t b = s->free; b; b = hak_link_next(h, b)) {
+    for (uintptr_t b = s->free, holder = (uintptr_t)s; b; holder = b, b = hak_link_next(h, b)) {
         uint64_t off = (uint64_t)(b - (uintptr_t)s) - HAK_SLAB_DATA_OFF;
         if (++seen > s->nfree || !hak_in_arena(h, b) || hak_slab_of(b, c) != s
             || !hak_geom_is_block_start(c, off) || off / g->stride >= s->carved
+            || hak_slab_block_purged(s, c, (uint32_t)(off / g->stride))
             || ((uint8_t *)b)[-1] != hak_hdr_free(h, c)) {
-            hak_report("check: bad block on slab free list", (void *)b);
+            hak_report("check: bad link on slab free list, in block (or slab)", (void *)holder);
             return 1;
         }
     }
@@ -207,15 +282,28 @@ unsigned hak_central_check(hak_heap_t *h, unsigned c)
     hak_central_t *cl = &h->central[c];
     unsigned bad = 0;
     hak_lock(&cl->lock);
+    uint64_t listed = 0;
     for (hak_slab_t *s = cl->partial; s; s = s->next) {
-        if (!s->in_partial || s->nfree == 0) {
+        if (!s->in_partial || s->nfree + s->npurged == 0) {
             hak_report("check: slab on partial list without free blocks", s);
             bad++;
         }
         bad += check_slab(h, c, s);
+        listed += s->nfree;
+    }
+    if (listed != cl->listed) {
+        hak_report("check: class's count of listed blocks is off, class", (void *)(uintptr_t)c);
+        bad++;
     }
     if (cl->carving)
         bad += check_slab(h, c, cl->carving);
+    if (cl->nxfer > HAK_XFER_SLOTS) {
+        hak_report("check: transfer cache count out of range, class", (void *)(uintptr_t)c);
+        bad++;
+    } else {
+        for (uint32_t i = 0; i < cl->nxfer; i++)
+            bad += check_parked(h, c, cl->xfer[i]);
+    }
     if (cl->empty && cl->empty->tag != HAK_SLAB_TAG(h, c)) {
         hak_report("check: retained empty slab lost its tag", cl->empty);
         bad++;

@@ -19,6 +19,15 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
  * the (decoded) link that followed the n-th block: the rest of the list. */
 uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n);
 
+/* Flushes the first n blocks of a cache's list `list`: a full batch is
+ * parked whole in the transfer cache when there is room, otherwise the
+ * blocks go back to their slabs (hak_central_give). Returns the rest of the
+ * list. A clobbered link is reported (fatal). */
+uintptr_t hak_central_flush(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n);
+
+/* Returns every parked batch of class c to its slabs (for trim). */
+void hak_central_drain(hak_heap_t *h, unsigned c);
+
 /* Checks class c's slabs and their free lists. Returns the number of
  * broken invariants (each reported). */
 unsigned hak_central_check(hak_heap_t *h, unsigned c);

@@ -12,7 +12,7 @@ unsigned hak_heap_check(hak_heap_t *h)
         hak_report("check: geometry table broken at class", (void *)(uintptr_t)(hak_geometry_check() - 1u));
         bad++;
     }
-    if (!h->ready)
+    if (!hak_heap_ready(h))
         return bad;
     bad += hak_arena_check(&h->arena);
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
@@ -26,10 +26,10 @@ unsigned hak_cache_check(hak_heap_t *h, hak_tcache_t *tc)
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
         const hak_tbin_t *bin = &tc->bins[c];
         uint32_t seen = 0, count = hak_tbin_count(bin, c, tc->state);
-        for (uintptr_t b = bin->head; b; b = hak_link_next(h, b)) {
+        for (uintptr_t b = bin->head, holder = 0; b; holder = b, b = hak_link_next(h, b)) {
             if (++seen > count || !hak_in_arena(h, b) || !hak_slab_owns(h, b, c)
                 || ((const uint8_t *)b)[-1] != hak_hdr_free(h, c)) {
-                hak_report("check: bad block in thread cache", (void *)b);
+                hak_report("check: bad link in thread cache, in block (0: the bin head)", (void *)holder);
                 bad++;
                 break;
             }

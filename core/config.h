@@ -53,10 +53,10 @@
  * the warm reserve a purge leaves behind: purges happen in bulk, never per
  * free. */
 #ifndef HAK_PURGE_HIGH
-#define HAK_PURGE_HIGH ((size_t)64 << 20)
+#define HAK_PURGE_HIGH ((size_t)48 << 20)
 #endif
 #ifndef HAK_PURGE_LOW
-#define HAK_PURGE_LOW ((size_t)16 << 20)
+#define HAK_PURGE_LOW ((size_t)24 << 20)
 #endif
 
 /* Decay: once per epoch of this many milliseconds (on the next arena
@@ -84,6 +84,17 @@
 _Static_assert((HAK_HDR_KEY >= 0x55u && HAK_HDR_KEY < 0x80u)
                || (HAK_HDR_KEY >= 0xd5u && HAK_HDR_KEY < 0xfeu),
                "HAK_HDR_KEY must make a zero byte an invalid header");
+
+/* Full batches a size class keeps whole between a flush and a refill (the
+ * transfer cache): a batch freed by one thread is handed to the next thread
+ * that refills without touching its slabs. */
+#ifndef HAK_XFER_SLOTS
+#define HAK_XFER_SLOTS 8
+#endif
+/* Refills earn parks, up to this many outstanding. */
+#ifndef HAK_XFER_CREDIT
+#define HAK_XFER_CREDIT 2u
+#endif
 
 #define HAK_CHUNK_SIZE ((size_t)1 << HAK_CHUNK_SHIFT)
 

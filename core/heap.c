@@ -42,7 +42,7 @@ static int heap_setup(hak_heap_t *h)
 
 int hak_heap_init(hak_heap_t *h)
 {
-    if (__atomic_load_n(&h->ready, __ATOMIC_ACQUIRE))
+    if (hak_heap_ready(h))
         return 0;
     hak_lock(&h->init_lock);
     int rc = 0;
@@ -88,7 +88,10 @@ void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
     uintptr_t p = hak_central_take(h, c, want, &got);
     if (!got)
         return hak_out_of_memory(h);
-    bin->head = got > 1u ? hak_link_next(h, p) : 0;
+    uintptr_t next = got > 1u ? hak_link_next(h, p) : 0;
+    if (got > 1u && !hak_in_arena(h, next))
+        hak_fault("corrupted free list (cached block's link)", (void *)p);
+    bin->head = next;
     if (tc->state == HAK_TC_LIVE)
         bin->room = hak_geom[c].cache_max - (got - 1u);
     ((uint8_t *)p)[-1] = hak_hdr_live(h, c);
@@ -107,7 +110,7 @@ void hak_free_overflow(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
     }
     if (bin->room == 0) {
         uint32_t n = hak_geom[c].batch;
-        bin->head = hak_central_give(h, c, bin->head, n);
+        bin->head = hak_central_flush(h, c, bin->head, n);
         bin->room = n;
     }
     hak_link_store(h, p, bin->head);
@@ -175,7 +178,7 @@ void hak_free_special(hak_heap_t *h, hak_tcache_t *tc, void *ptr)
     if (!ptr)
         return;
     if (!hak_in_arena(h, p)) {
-        if (h->ready && p - h->base < h->arena.size)
+        if (hak_heap_ready(h) && p - h->base < h->arena.size)
             hak_fault("free(): misaligned pointer", ptr);
         hak_fault("free(): pointer not allocated by hakmem", ptr);
     }
@@ -265,16 +268,24 @@ void *hak_resize(hak_heap_t *h, hak_tcache_t *tc, void *ptr, size_t size)
     return fresh;
 }
 
+void hak_cache_flush(hak_heap_t *h, hak_tcache_t *tc)
+{
+    if (tc->state != HAK_TC_LIVE)
+        return;
+    for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
+        hak_tbin_t *bin = &tc->bins[c];
+        uint32_t n = hak_tbin_count(bin, c, tc->state);
+        if (n)
+            hak_central_give(h, c, bin->head, n);
+        bin->head = 0;
+        bin->room = hak_geom[c].cache_max;
+    }
+}
+
 void hak_cache_release(hak_heap_t *h, hak_tcache_t *tc)
 {
     if (tc->state == HAK_TC_LIVE) {
-        for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
-            hak_tbin_t *bin = &tc->bins[c];
-            uint32_t n = hak_tbin_count(bin, c, tc->state);
-            if (n)
-                hak_central_give(h, c, bin->head, n);
-            bin->head = 0;
-        }
+        hak_cache_flush(h, tc);
         __atomic_fetch_add(&h->threads_exited, 1, __ATOMIC_RELAXED);
     }
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
@@ -284,10 +295,11 @@ void hak_cache_release(hak_heap_t *h, hak_tcache_t *tc)
 
 size_t hak_heap_trim(hak_heap_t *h)
 {
-    if (!h->ready)
+    if (!hak_heap_ready(h))
         return 0;
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
         hak_central_t *cl = &h->central[c];
+        hak_central_drain(h, c);
         hak_lock(&cl->lock);
         hak_slab_t *s = cl->empty;
         if (s) {

@@ -34,6 +34,9 @@ typedef struct hak_slab {
     uintptr_t free;            /* encoded list of returned blocks */
     struct hak_slab *next, *prev; /* partial list */
     uint32_t in_partial;       /* on its class's partial list */
+    uint32_t npurged;          /* free blocks in purged pages (slab_purge.h) */
+    uint16_t purged;           /* purged pages, bit per 4 KiB page */
+    uint16_t purge_mark;       /* purge again when blocks in use fall to half this */
 } hak_slab_t;
 
 _Static_assert(sizeof(hak_slab_t) < HAK_SLAB_DATA_OFF,
@@ -43,10 +46,17 @@ _Static_assert(sizeof(hak_slab_t) < HAK_SLAB_DATA_OFF,
 typedef struct hak_central {
     hak_lock_t lock;
     uint32_t nslabs;
-    hak_slab_t *partial;       /* slabs with nfree > 0 */
+    uint32_t listed;           /* blocks on the free lists of its slabs */
+    hak_slab_t *partial;       /* slabs with free blocks (listed or purged) */
     hak_slab_t *carving;       /* slab with uncarved blocks left, or NULL */
     hak_slab_t *empty;         /* one retained empty slab, or NULL */
     uint64_t refills, flushes;
+    uint32_t nxfer;            /* full batches parked in xfer[] */
+    uint32_t xfer_credit;      /* parks allowed: earned by refills, so that
+                                * batches are parked only while some thread
+                                * takes them (not by a thread freeing a
+                                * large set, where parking would pin slabs) */
+    uintptr_t xfer[HAK_XFER_SLOTS]; /* each: batch blocks, 0-terminated */
 } __attribute__((aligned(64))) hak_central_t;
 
 /* The chunk allocator over the arena (see arena.c). */
@@ -121,6 +131,12 @@ struct hak_heap {
  * to pass on. */
 void *hak_out_of_memory(hak_heap_t *heap);
 
+/* 1 once `heap` is set up (an acquire load: safe from any thread). */
+static inline int hak_heap_ready(const hak_heap_t *heap)
+{
+    return __atomic_load_n(&heap->ready, __ATOMIC_ACQUIRE);
+}
+
 /* Initialises `heap` (idempotent, thread-safe). Returns 0, or -1 when no
  * address space could be reserved. */
 int hak_heap_init(hak_heap_t *heap);
@@ -158,6 +174,10 @@ size_t hak_block_usable(hak_heap_t *heap, const void *p);
 
 /* Resizes p (non-NULL, new_size > 0). NULL when exhausted, p untouched. */
 void *hak_resize(hak_heap_t *heap, hak_tcache_t *cache, void *p, size_t new_size);
+
+/* Returns every cached block of `cache` to the heap; the cache stays live
+ * (only its owner may call this). */
+void hak_cache_flush(hak_heap_t *heap, hak_tcache_t *cache);
 
 /* Returns every cached block of `cache` to the heap and marks it dead, so
  * that later use from the same thread bypasses caching. */

@@ -171,6 +171,7 @@ HAK_EXPORT size_t hak_usable_size(const void *ptr)
 
 HAK_EXPORT size_t hak_trim(void)
 {
+    hak_cache_flush(HEAP, CACHE);
     return hak_heap_trim(HEAP);
 }
 
@@ -190,7 +191,7 @@ HAK_EXPORT int hak_stats(hak_stats_t *out)
     if (!out)
         return -1;
     memset(out, 0, sizeof *out);
-    if (!HEAP->ready)
+    if (!hak_heap_ready(HEAP))
         return 0;
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
         hak_central_t *cl = &HEAP->central[c];
@@ -215,7 +216,7 @@ HAK_EXPORT int hak_stats(hak_stats_t *out)
 HAK_EXPORT int hak_check(void)
 {
     unsigned bad = hak_heap_check(HEAP);
-    if (HEAP->ready && hak_hosted_cache.state == HAK_TC_LIVE)
+    if (hak_heap_ready(HEAP) && hak_hosted_cache.state == HAK_TC_LIVE)
         bad += hak_cache_check(HEAP, CACHE);
     return (int)bad;
 }

@@ -62,8 +62,9 @@ int hak_posix_memalign(void **out, size_t alignment, size_t size);
  * pointer hakmem did not hand out is reported and stops the process. */
 size_t hak_usable_size(const void *ptr);
 
-/* Gives every free page hakmem holds back to the operating system now.
- * Returns the number of bytes purged. */
+/* Returns the calling thread's cached blocks to the heap, then gives every
+ * free page hakmem holds back to the operating system now. Returns the
+ * number of bytes purged. */
 size_t hak_trim(void);
 
 /* Caps the bytes hakmem takes from the system for slabs and large blocks

@@ -1,0 +1,107 @@
+/* slab_purge.c - purging the free pages of nearly empty slabs (see
+ * slab_purge.h). */
+#include "slab_purge.h"
+#include "block.h"
+#include "debug.h"
+#include "report.h"
+
+/* Pages are 4 KiB; a one-chunk slab has 16 of them. */
+#define PAGE_SHIFT 12u
+#define SLAB_PAGES (HAK_CHUNK_SIZE >> PAGE_SHIFT)
+_Static_assert(SLAB_PAGES <= 16u, "purged-page mask is 16 bits");
+
+/* A class must hold at least this many bytes of listed free blocks before
+ * its slabs' pages are purged, so that ordinary churn never pays for it. */
+#define PURGE_CLASS_MIN ((uint64_t)1 << 20)
+
+/* Pages touched by block j: its bytes and its header byte. */
+static uint32_t block_pages(unsigned c, uint32_t j)
+{
+    uint32_t start = HAK_SLAB_DATA_OFF + j * hak_geom[c].stride;
+    uint32_t lo = (start - 1u) >> PAGE_SHIFT;
+    uint32_t hi = (start + hak_geom[c].usable - 1u) >> PAGE_SHIFT;
+    return (uint32_t)((2u << hi) - (1u << lo));
+}
+
+int hak_slab_block_purged(const hak_slab_t *s, unsigned c, uint32_t j)
+{
+    /* Only one-chunk slabs are ever purged, so only they compute pages. */
+    return s->purged && (block_pages(c, j) & s->purged) != 0;
+}
+
+static uint32_t block_index(const hak_slab_t *s, unsigned c, uintptr_t b)
+{
+    return (uint32_t)((b - (uintptr_t)s - HAK_SLAB_DATA_OFF) / hak_geom[c].stride);
+}
+
+uint32_t hak_slab_purge_maybe(hak_heap_t *h, hak_central_t *cl, hak_slab_t *s, unsigned c)
+{
+    const hak_class_geom_t *g = &hak_geom[c];
+    uint32_t outside = s->carved - s->nfree - s->npurged;
+    /* Each purge halves the mark, so a slab emptying block by block is
+     * walked about log2(capacity) times, not once per free. */
+    if (g->slab_shift != HAK_CHUNK_SHIFT || s == cl->carving || 2u * outside > s->purge_mark
+        || (uint64_t)cl->listed * g->stride < PURGE_CLASS_MIN)
+        return 0;
+    s->purge_mark = (uint16_t)outside;
+    uint8_t listed[(HAK_CHUNK_SIZE / 16u + 7u) / 8u] = { 0 };
+    for (uintptr_t b = s->free; b; b = hak_link_next(h, b)) {
+        uint32_t j = block_index(s, c, b);
+        listed[j >> 3] |= (uint8_t)(1u << (j & 7u));
+    }
+    /* Keep page 0 (metadata) and every page of a block in use. */
+    uint32_t keep = 1u;
+    for (uint32_t j = 0; j < s->carved; j++)
+        if (!(listed[j >> 3] & (1u << (j & 7u))) && !hak_slab_block_purged(s, c, j))
+            keep |= block_pages(c, j);
+    uint32_t fresh = ~keep & ~(uint32_t)s->purged & ((1u << SLAB_PAGES) - 1u);
+    if (!fresh)
+        return 0;
+    s->purged = (uint16_t)(s->purged | fresh);
+    /* Relink, in address order, the listed blocks clear of purged pages. */
+    uintptr_t list = 0;
+    uint32_t kept = 0;
+    for (uint32_t j = s->carved; j-- > 0;) {
+        if (!(listed[j >> 3] & (1u << (j & 7u))) || hak_slab_block_purged(s, c, j))
+            continue;
+        uintptr_t b = (uintptr_t)s + HAK_SLAB_DATA_OFF + (uintptr_t)j * g->stride;
+        hak_link_store(h, b, list);
+        list = b;
+        kept++;
+    }
+    uint32_t moved = s->nfree - kept;
+    s->free = list;
+    s->nfree = kept;
+    s->npurged += moved;
+    cl->listed -= moved;
+    for (uint32_t page = 0; page < SLAB_PAGES; page++)
+        if (fresh & (1u << page))
+            hak_plat_purge((void *)((uintptr_t)s + ((uintptr_t)page << PAGE_SHIFT)),
+                           (size_t)1 << PAGE_SHIFT);
+    return moved;
+}
+
+uint32_t hak_slab_restore(hak_heap_t *h, hak_slab_t *s, unsigned c)
+{
+    const hak_class_geom_t *g = &hak_geom[c];
+    uintptr_t list = s->free;
+    uint32_t restored = 0;
+    uint8_t free_hdr = hak_hdr_free(h, c);
+    for (uint32_t j = s->carved; j-- > 0;) {
+        if (!hak_slab_block_purged(s, c, j))
+            continue;
+        uintptr_t b = (uintptr_t)s + HAK_SLAB_DATA_OFF + (uintptr_t)j * g->stride;
+        ((uint8_t *)b)[-1] = free_hdr;
+        hak_debug_poison(b, c);
+        hak_link_store(h, b, list);
+        list = b;
+        restored++;
+    }
+    if (restored != s->npurged)
+        hak_fault("slab purge bookkeeping broken in slab", s);
+    s->free = list;
+    s->nfree += restored;
+    s->npurged = 0;
+    s->purged = 0;
+    return restored;
+}

@@ -1,0 +1,31 @@
+/*
+ * slab_purge.h - giving back the free pages of a slab that other blocks
+ * keep alive.
+ *
+ * A slab returns to the arena only when all its blocks are back, so after a
+ * large set is freed in random order, a few blocks still cached by threads
+ * keep whole slabs resident. When a class holds many listed free blocks, a
+ * small slab whose blocks in use have halved since its last purge (the
+ * first time: fallen to an eighth) has every page that holds no block in use
+ * (and no such block's header byte) purged: its free blocks in those pages
+ * leave the free list and are counted in `npurged`, the pages in `purged`.
+ * When the slab's list runs dry, the blocks are rebuilt in place.
+ */
+#ifndef HAKMEM_SLAB_PURGE_H
+#define HAKMEM_SLAB_PURGE_H
+
+#include "heap.h"
+
+/* Purges the free pages of slab s (class c, a one-chunk slab, not being
+ * carved) when it qualifies; the class lock is held. Returns the number of
+ * blocks taken off the free list. */
+uint32_t hak_slab_purge_maybe(hak_heap_t *h, hak_central_t *cl, hak_slab_t *s, unsigned c);
+
+/* Puts the blocks of purged pages back on s's free list (class lock held).
+ * Returns the number of blocks restored. */
+uint32_t hak_slab_restore(hak_heap_t *h, hak_slab_t *s, unsigned c);
+
+/* 1 if block j of slab s (class c) lies in a purged page. */
+int hak_slab_block_purged(const hak_slab_t *s, unsigned c, uint32_t j);
+
+#endif /* HAKMEM_SLAB_PURGE_H */
