@@ -5,7 +5,10 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 TEST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O1 -g -pthread -Iinclude
 
-.PHONY: test test-build
+.PHONY: test test-build test-deps
+test-deps:
+	@tests/install_deps.sh
+
 test-build: lib $(UNIT_BIN)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/testlib.h $(BUILD)/libhakmem.a
@@ -29,6 +32,7 @@ $(BUILD)/tests/debug/%: tests/unit/%.c tests/unit/testlib.h $(DEBUG_LIB)
 
 test-build: $(DEBUG_BIN)
 
-test: test-build
+test: test-deps
+	$(MAKE) --no-print-directory test-build
 	tests/run_tests.sh $(BUILD) '$(T)'
 -include tests/hardening.mk
