@@ -20,7 +20,8 @@ static inline void *hak_fast_alloc_raw(hak_heap_t *h, hak_tcache_t *tc, size_t s
     if (HAK_UNLIKELY(size > HAK_SMALL_MAX))
         return hak_alloc_mid(h, tc, size);
     unsigned c = (unsigned)(size >> 4);
-    hak_tbin_t *bin = &tc->bins[c];
+    /* Bins are 16 bytes, so class c's bin sits at byte offset size & ~15. */
+    hak_tbin_t *bin = (hak_tbin_t *)((char *)tc->bins + (size & ~(size_t)15));
     uintptr_t p = bin->head;
     if (HAK_UNLIKELY(p == 0))
         return hak_alloc_refill(h, tc, c);

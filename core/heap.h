@@ -87,6 +87,8 @@ typedef struct hak_tbin {
     uint32_t pad;
 } hak_tbin_t;
 
+_Static_assert(sizeof(hak_tbin_t) == 16, "the allocation fast path indexes bins by size & ~15");
+
 /* Blocks held in a bin of class c of a cache in state `state`. */
 static inline uint32_t hak_tbin_count(const hak_tbin_t *bin, unsigned c, uint32_t state)
 {
