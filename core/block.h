@@ -33,7 +33,7 @@ static inline uint8_t hak_hdr_free(const hak_heap_t *h, unsigned c)
 static inline unsigned hak_hdr_decode_live(const hak_heap_t *h, uint8_t byte)
 {
     (void)h;
-    return (unsigned)(uint8_t)(byte ^ (HAK_HDR_KEY ^ HAK_HDR_LIVE));
+    return (unsigned)byte ^ (HAK_HDR_KEY ^ HAK_HDR_LIVE); /* < 256: no truncation */
 }
 
 static inline uintptr_t hak_link_encode(const hak_heap_t *h, uintptr_t next, uintptr_t slot)

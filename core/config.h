@@ -75,11 +75,12 @@
 
 /* Header bytes are stored XORed with this constant. It is chosen so that a
  * zero byte (fresh or zeroed memory) decodes as no valid header: it must lie
- * in [0x55, 0x80) or [0xd5, 0xfe). A constant (not a per-process secret)
- * keeps the decode to one instruction; forging a header gains an attacker
+ * in [0x55, 0x80) or [0xd5, 0xfe); from the upper range, KEY ^ 0x80 fits a
+ * positive 8-bit immediate, so decoding needs no truncation. A constant
+ * (not a per-process secret) keeps the decode to one instruction; forging a header gains an attacker
  * nothing without also forging the keyed slab tag. */
 #ifndef HAK_HDR_KEY
-#define HAK_HDR_KEY 0x5au
+#define HAK_HDR_KEY 0xe5u
 #endif
 _Static_assert((HAK_HDR_KEY >= 0x55u && HAK_HDR_KEY < 0x80u)
                || (HAK_HDR_KEY >= 0xd5u && HAK_HDR_KEY < 0xfeu),

@@ -74,9 +74,11 @@ static inline void hak_cache_push(hak_heap_t *h, hak_tcache_t *tc, uintptr_t p, 
 static inline void hak_fast_free(hak_heap_t *h, hak_tcache_t *tc, void *ptr)
 {
     uintptr_t p = (uintptr_t)ptr;
-    unsigned c = HAK_NUM_CLASSES;
-    if (HAK_LIKELY(hak_in_arena(h, p)))
-        c = hak_hdr_decode_live(h, ((const uint8_t *)p)[-1]);
+    if (HAK_UNLIKELY(!hak_in_arena(h, p))) {
+        hak_free_other(h, tc, ptr, HAK_NUM_CLASSES);
+        return;
+    }
+    unsigned c = hak_hdr_decode_live(h, ((const uint8_t *)p)[-1]);
     if (HAK_UNLIKELY(c >= HAK_NUM_SMALL)) {
         hak_free_other(h, tc, ptr, c);
         return;
