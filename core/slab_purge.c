@@ -74,10 +74,19 @@ uint32_t hak_slab_purge_maybe(hak_heap_t *h, hak_central_t *cl, hak_slab_t *s, u
     s->nfree = kept;
     s->npurged += moved;
     cl->listed -= moved;
-    for (uint32_t page = 0; page < SLAB_PAGES; page++)
-        if (fresh & (1u << page))
-            hak_plat_purge((void *)((uintptr_t)s + ((uintptr_t)page << PAGE_SHIFT)),
-                           (size_t)1 << PAGE_SHIFT);
+    /* One call per run of adjacent pages. */
+    for (uint32_t page = 0; page < SLAB_PAGES;) {
+        if (!(fresh & (1u << page))) {
+            page++;
+            continue;
+        }
+        uint32_t end = page;
+        while (end < SLAB_PAGES && (fresh & (1u << end)))
+            end++;
+        hak_plat_purge((void *)((uintptr_t)s + ((uintptr_t)page << PAGE_SHIFT)),
+                       (size_t)(end - page) << PAGE_SHIFT);
+        page = end;
+    }
     return moved;
 }
 
