@@ -54,7 +54,7 @@ static hak_slab_t *slab_new(hak_heap_t *h, unsigned c)
     s->nfree = 0;
     s->npurged = 0;
     s->purged = 0;
-    s->purge_mark = (uint16_t)(s->capacity / 4u);
+    s->purge_mark = (uint16_t)(s->capacity / 16u);
     s->free = 0;
     s->next = s->prev = 0;
     return s;

@@ -6,7 +6,7 @@
  * large set is freed in random order, a few blocks still cached by threads
  * keep whole slabs resident. When a class holds many listed free blocks, a
  * small slab whose blocks in use have halved since its last purge (the
- * first time: fallen to an eighth) has every page that holds no block in use
+ * first time: fallen to a thirty-second) has every page that holds no block in use
  * (and no such block's header byte) purged: its free blocks in those pages
  * leave the free list and are counted in `npurged`, the pages in `purged`.
  * When the slab's list runs dry, the blocks are rebuilt in place.
