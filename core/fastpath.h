@@ -13,6 +13,7 @@
 
 #define HAK_LIKELY(x) __builtin_expect(!!(x), 1)
 #define HAK_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define HAK_PREFETCH_NEXT(p) do { if (HAK_PREFETCH) __builtin_prefetch((const void *)(p)); } while (0)
 
 /* Pops a block of at least `size` bytes (see hak_fast_alloc). */
 static inline void *hak_fast_alloc_raw(hak_heap_t *h, hak_tcache_t *tc, size_t size)
@@ -32,7 +33,7 @@ static inline void *hak_fast_alloc_raw(hak_heap_t *h, hak_tcache_t *tc, size_t s
     bin->head = next;
     bin->room++;
     /* The next pop of this class will read next's link: start the load. */
-    __builtin_prefetch((const void *)next);
+    HAK_PREFETCH_NEXT(next);
     ((uint8_t *)p)[-1] = hak_hdr_live(h, c);
     return (void *)p;
 }
