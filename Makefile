@@ -2,8 +2,9 @@
 # `make bench` runs the host benchmarks (see README.md).
 
 CC ?= gcc
-BUILD ?= build
 DEBUG ?= 0
+# Debug builds go to their own folder, so the two never mix objects.
+BUILD ?= $(if $(filter 1,$(DEBUG)),build/debug,build)
 
 OPT := $(if $(filter 1,$(DEBUG)),-O1 -DHAK_DEBUG=1,-O2)
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
