@@ -15,14 +15,10 @@
 #define HAK_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define HAK_PREFETCH_NEXT(p) do { if (HAK_PREFETCH) __builtin_prefetch((const void *)(p)); } while (0)
 
-/* Pops a block of at least `size` bytes (see hak_fast_alloc). */
-static inline void *hak_fast_alloc_raw(hak_heap_t *h, hak_tcache_t *tc, size_t size)
+/* Pops a block of class c from its bin (refilling an empty bin). Shared by
+ * the small fast path and the mid-size path. */
+static inline void *hak_bin_pop(hak_heap_t *h, hak_tcache_t *tc, hak_tbin_t *bin, unsigned c)
 {
-    if (HAK_UNLIKELY(size > HAK_SMALL_MAX))
-        return hak_alloc_mid(h, tc, size);
-    unsigned c = (unsigned)(size >> 4);
-    /* Bins are 16 bytes, so class c's bin sits at byte offset size & ~15. */
-    hak_tbin_t *bin = (hak_tbin_t *)((char *)tc->bins + (size & ~(size_t)15));
     uintptr_t p = bin->head;
     if (HAK_UNLIKELY(p == 0))
         return hak_alloc_refill(h, tc, c);
@@ -36,6 +32,16 @@ static inline void *hak_fast_alloc_raw(hak_heap_t *h, hak_tcache_t *tc, size_t s
     HAK_PREFETCH_NEXT(next);
     ((uint8_t *)p)[-1] = hak_hdr_live(h, c);
     return (void *)p;
+}
+
+/* Pops a block of at least `size` bytes (see hak_fast_alloc). */
+static inline void *hak_fast_alloc_raw(hak_heap_t *h, hak_tcache_t *tc, size_t size)
+{
+    if (HAK_UNLIKELY(size > HAK_SMALL_MAX))
+        return hak_alloc_mid(h, tc, size);
+    unsigned c = (unsigned)(size >> 4);
+    /* Bins are 16 bytes, so class c's bin sits at byte offset size & ~15. */
+    return hak_bin_pop(h, tc, (hak_tbin_t *)((char *)tc->bins + (size & ~(size_t)15)), c);
 }
 
 /* Returns a block of at least `size` bytes, 16-byte aligned, or NULL when

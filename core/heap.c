@@ -123,17 +123,7 @@ void *hak_alloc_mid(hak_heap_t *h, hak_tcache_t *tc, size_t size)
     if (size > HAK_MID_MAX)
         return hak_alloc_large(h, size);
     unsigned c = hak_size_class(size);
-    hak_tbin_t *bin = &tc->bins[c];
-    uintptr_t p = bin->head;
-    if (!p)
-        return hak_alloc_refill(h, tc, c);
-    uintptr_t next = hak_link_next(h, p);
-    if (!hak_in_arena(h, next) && next != 0)
-        hak_fault("corrupted free list (cached block's link)", (void *)p);
-    bin->head = next;
-    bin->room++;
-    ((uint8_t *)p)[-1] = hak_hdr_live(h, c);
-    return (void *)p;
+    return hak_bin_pop(h, tc, &tc->bins[c], c);
 }
 
 void hak_free_other(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
