@@ -11,6 +11,7 @@
 # build/bench/<prog>_static the same source linked with build/libhakmem.a
 #                           (whole archive, -rdynamic so the identity check
 #                           can see hak_version and malloc in the executable)
+# build/bench/libminimal.so the "minimal" allocator (bench/minimal_malloc.c)
 # Variables are BENCH_-prefixed so they cannot clash with the main Makefile.
 
 BENCH_PROGS   := random_mixed tiny_hot larson xmalloc mstress churn \
@@ -23,6 +24,7 @@ BENCH_LIBS    := -ldl -lpthread
 BENCH_DEPS    := bench/bench_util.c bench/bench_util.h bench/bench.mk
 BENCH_BINS    := $(addprefix $(BENCH_OUT)/,$(BENCH_PROGS))
 BENCH_STATICS := $(addsuffix _static,$(BENCH_BINS))
+BENCH_MINIMAL := $(BENCH_OUT)/libminimal.so
 BENCH_PEER_PKGS := libmimalloc2.0 libjemalloc2 libtcmalloc-minimal4 gnuplot-nox
 
 .PHONY: bench bench-build bench-build-plain bench-peers
@@ -34,7 +36,7 @@ bench:
 	$(MAKE) bench-build
 	QUICK=$(QUICK) bench/run.sh
 
-bench-build: $(BENCH_BINS) $(BENCH_STATICS)
+bench-build: $(BENCH_BINS) $(BENCH_STATICS) $(BENCH_MINIMAL)
 
 # Programs against the system allocator only (no hakmem needed).
 bench-build-plain: $(BENCH_BINS)
@@ -47,6 +49,12 @@ $(BENCH_STATICS): $(BENCH_OUT)/%_static: bench/%.c $(BENCH_DEPS) build/libhakmem
 	@mkdir -p $(BENCH_OUT)
 	$(BENCH_CC) $(BENCH_CFLAGS) -rdynamic -o $@ $< bench/bench_util.c \
 	    -Wl,--whole-archive build/libhakmem.a -Wl,--no-whole-archive $(BENCH_LIBS)
+
+# -fno-builtin-malloc: gcc would otherwise turn calloc's malloc + memset into a
+# call to calloc, which is this very function.
+$(BENCH_MINIMAL): bench/minimal_malloc.c bench/bench.mk
+	@mkdir -p $(BENCH_OUT)
+	$(BENCH_CC) $(BENCH_CFLAGS) -fno-builtin-malloc -shared -fPIC -fvisibility=hidden -o $@ $<
 
 # Peers for comparison (Debian packages); retries after `apt-get update`.
 bench-peers:

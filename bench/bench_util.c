@@ -8,7 +8,8 @@
  *      every call site (LD_PRELOAD, then the executable, then libc), and
  *      dladdr() names the object containing that address;
  *   b) a marker symbol of each allocator, looked up the same way
- *      (hak_version, mi_version, mallctl, tc_version / tc_malloc), which only
+ *      (hak_version, mi_version, mallctl, tc_version / tc_malloc,
+ *      minimal_version), which only
  *      counts when it lives in the same object as `malloc` from (a);
  *   c) glibc's own heap counters: mallinfo2() taken directly from libc.so.6
  *      (never an interposed copy) around a 100000-byte malloc. That size is
@@ -84,7 +85,7 @@ static void read_version(void *sym)
 {
     char buf[64];
     buf[0] = '\0';
-    if (!strcmp(g_alloc, "hakmem")) {
+    if (!strcmp(g_alloc, "hakmem") || !strcmp(g_alloc, "minimal")) {
         const char *(*fn)(void);
         memcpy(&fn, &sym, sizeof fn);
         snprintf(buf, sizeof buf, "%s", fn());
@@ -120,7 +121,7 @@ void bu_init(void)
     static const struct { const char *sym, *name; } markers[] = {
         {"hak_version", "hakmem"}, {"mi_version", "mimalloc"},
         {"mallctl", "jemalloc"},   {"tc_version", "tcmalloc"},
-        {"tc_malloc", "tcmalloc"},
+        {"tc_malloc", "tcmalloc"}, {"minimal_version", "minimal"},
     };
     void *mbase, *base, *msym = lookup("malloc", &mbase), *hit = NULL;
     Dl_info di;

@@ -25,7 +25,8 @@
 void bu_init(void);
 
 /* The identity found by bu_init(): "hakmem", "mimalloc", "jemalloc",
- * "tcmalloc", "glibc", "unknown" or "inconsistent". */
+ * "tcmalloc", "minimal" (bench/minimal_malloc.c), "glibc", "unknown" or
+ * "inconsistent". */
 const char *bu_alloc_name(void);
 
 /* Monotonic wall-clock time in seconds. */

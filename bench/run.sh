@@ -10,8 +10,12 @@
 #   RUNS=n         counted runs per allocator and workload (default 5; QUICK 3)
 #   THREADS=n      threads for the multi-threaded workloads (default nproc)
 #   ALLOCS="..."   allocators, from: system hakmem-preload hakmem-static
-#                  mimalloc jemalloc tcmalloc (default: system, both hakmem
-#                  variants and every installed peer; must include system)
+#                  mimalloc jemalloc tcmalloc minimal (default: all of them
+#                  that are installed; must include system). "minimal" is
+#                  bench/minimal_malloc.c, a malloc doing next to no work (no
+#                  checks, no locks, no metadata): its ratio shows how much
+#                  of a workload's time is the benchmark loop itself. It is
+#                  not thread-safe and runs on random_mixed and tiny_hot only.
 #   CASES=regex    only workloads whose label matches (grep -E)
 #   CALLGRIND=0    skip the instructions-per-op measurement
 #   OUT=dir        output directory (default bench/results)
@@ -59,8 +63,15 @@ set_alloc() {
     mimalloc) PRE="$LIBDIR/libmimalloc.so.2" WANT="mimalloc libmimalloc.so.2" ;;
     jemalloc) PRE="$LIBDIR/libjemalloc.so.2" WANT="jemalloc libjemalloc.so.2" ;;
     tcmalloc) PRE="$LIBDIR/libtcmalloc_minimal.so.4" WANT="tcmalloc libtcmalloc_minimal.so.4" ;;
+    minimal) PRE="$ROOT/$BIN/libminimal.so" WANT="minimal libminimal.so" ;;
     *) die "unknown allocator '$1' (see ALLOCS in bench/run.sh)" ;;
   esac
+}
+
+# runs_on ALLOC PROG: true if ALLOC may run PROG (the minimal allocator is
+# not thread-safe: single-threaded workloads only).
+runs_on() {
+  [ "$1" != minimal ] || [ "$2" = random_mixed ] || [ "$2" = tiny_hot ]
 }
 
 # get KEY LINE: sets REPLY to the value of KEY=value in LINE ("" if absent).
@@ -116,11 +127,16 @@ if [ -z "${ALLOCS:-}" ]; then
     set_alloc "$a" x
     if [ -e "$PRE" ]; then ALLOCS+=" $a"; else warn "$a not installed (make bench-peers); skipping it"; fi
   done
+  ALLOCS+=" minimal"
 fi
 for a in $ALLOCS; do
   set_alloc "$a" x
-  [ -z "$PRE" ] || [ -e "$PRE" ] || die "$a: $PRE not found (make bench-peers, or build the library)"
+  [ -z "$PRE" ] || [ -e "$PRE" ] || die "$a: $PRE not found (make bench-peers for the peers, make bench-build for minimal)"
 done
+if [[ " $ALLOCS " == *" minimal "* ]]; then
+  [ "$BIN/libminimal.so" -nt bench/minimal_malloc.c ] ||
+    die "$BIN/libminimal.so is older than bench/minimal_malloc.c - run 'make bench-build'"
+fi
 [[ " $ALLOCS " == *" system "* ]] || die "ALLOCS must include system (the ratio baseline)"
 NA=$(wc -w <<<"$ALLOCS")
 
@@ -189,11 +205,14 @@ add_case "large_realloc 1K-4M" large_realloc "$LR 1 1024 4194304" ""
 add_case "fragmentation n=$FR" fragmentation "$FR 10 1" ""
 NC=${#C_LABEL[@]}
 [ "$NC" -gt 0 ] || die "CASES='$CASES' matches no workload"
-NCG=0
-if [ "$CALLGRIND" = 1 ]; then
-  for ((c = 0; c < NC; c++)); do [ -z "${C_CG[c]}" ] || NCG=$((NCG + NA)); done
-fi
-TOTAL=$((NC * NA * (RUNS + 1) + NCG))
+TOTAL=0
+for ((c = 0; c < NC; c++)); do
+  for a in $ALLOCS; do
+    runs_on "$a" "${C_PROG[c]}" || continue
+    TOTAL=$((TOTAL + RUNS + 1))
+    [ "$CALLGRIND" != 1 ] || [ -z "${C_CG[c]}" ] || TOTAL=$((TOTAL + 1))
+  done
+done
 
 mkdir -p "$OUT"
 RAW="$OUT/$DATE.tsv" MD="$OUT/$DATE.md" PNG="$OUT/$DATE.png"
@@ -208,6 +227,7 @@ VG=()
 for ((c = 0; c < NC; c++)); do
   for ((r = 0; r <= RUNS; r++)); do
     for a in $ALLOCS; do
+      runs_on "$a" "${C_PROG[c]}" || continue
       STEP=$((STEP + 1))
       if ((r == 0)); then what="warm-up"; else what="run $r/$RUNS"; fi
       msg="[$STEP/$TOTAL] ${C_LABEL[c]} $a $what"
@@ -229,6 +249,7 @@ for ((c = 0; c < NC; c++)); do
   # slot array, call sites) is subtracted, leaving malloc+free per op.
   [ "$CALLGRIND" = 1 ] && [ -n "${C_CG[c]}" ] || continue
   for a in $ALLOCS; do
+    runs_on "$a" "${C_PROG[c]}" || continue
     STEP=$((STEP + 1))
     msg="[$STEP/$TOTAL] ${C_LABEL[c]} $a callgrind"
     rm -f "$TMP/cg.out"
