@@ -118,9 +118,11 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
     cl->refills++;
     if (cl->xfer_credit < HAK_XFER_CREDIT)
         cl->xfer_credit++;
-    if (want == g->batch && cl->nxfer) {
+    /* A parked batch is handed over whole, even to a smaller request: it
+     * is memory already in use, cheaper than carving fresh blocks. */
+    if (want > 1u && cl->nxfer) {
         list = cl->xfer[--cl->nxfer];
-        n = want;
+        n = g->batch;
     }
     while (n < want) {
         hak_slab_t *s = cl->partial;

@@ -80,6 +80,14 @@
 #define HAK_BATCH_BYTES 16384
 #endif
 
+/* Blocks in the first refill of a class in a new cache; each later refill
+ * doubles it up to the class's full batch. A thread that uses a class a
+ * little does not carve (and touch) a full batch of it: on a small heap
+ * that is most of the resident memory. */
+#ifndef HAK_BATCH_FIRST
+#define HAK_BATCH_FIRST 4u
+#endif
+
 /* Header bytes are stored XORed with this constant. It is chosen so that a
  * zero byte (fresh or zeroed memory) decodes as no valid header: it must lie
  * in [0x55, 0x80) or [0xd5, 0xfe); from the upper range, KEY ^ 0x80 fits a

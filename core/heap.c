@@ -69,8 +69,10 @@ static int cache_setup(hak_heap_t *h, hak_tcache_t *tc)
         return 0;
     if (hak_heap_init(h) < 0)
         return -1;
-    for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
+    for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
         tc->bins[c].room = hak_geom[c].cache_max;
+        tc->bins[c].refill = HAK_BATCH_FIRST < hak_geom[c].batch ? HAK_BATCH_FIRST : hak_geom[c].batch;
+    }
     tc->state = HAK_TC_LIVE;
     if (h->hooks.cache_started)
         h->hooks.cache_started(h, tc);
@@ -82,7 +84,7 @@ void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
     if (cache_setup(h, tc) < 0)
         return hak_out_of_memory(h);
     hak_tbin_t *bin = &tc->bins[c];
-    uint32_t got, want = tc->state == HAK_TC_LIVE ? hak_geom[c].batch : 1u;
+    uint32_t got, want = tc->state == HAK_TC_LIVE ? bin->refill : 1u;
     if (HAK_DEBUG && (h->central[c].refills & 63u) == 0 && hak_central_check(h, c))
         hak_fault("heap invariants broken (debug check), class", (void *)(uintptr_t)c);
     uintptr_t p = hak_central_take(h, c, want, &got);
@@ -92,8 +94,11 @@ void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
     if (got > 1u && !hak_in_arena(h, next))
         hak_fault("corrupted free list (cached block's link)", (void *)p);
     bin->head = next;
-    if (tc->state == HAK_TC_LIVE)
+    if (tc->state == HAK_TC_LIVE) {
         bin->room = hak_geom[c].cache_max - (got - 1u);
+        if (bin->refill < hak_geom[c].batch)
+            bin->refill = 2u * bin->refill < hak_geom[c].batch ? 2u * bin->refill : hak_geom[c].batch;
+    }
     ((uint8_t *)p)[-1] = hak_hdr_live(h, c);
     return (void *)p;
 }

@@ -84,7 +84,8 @@ typedef struct hak_tbin {
     uint32_t room;             /* blocks that may still be cached before a
                                 * flush: hak_geom[c].cache_max - count while
                                 * the cache is live, 0 otherwise */
-    uint32_t pad;
+    uint32_t refill;           /* blocks the next refill asks for (grows
+                                * from HAK_BATCH_FIRST to the class's batch) */
 } hak_tbin_t;
 
 _Static_assert(sizeof(hak_tbin_t) == 16, "the allocation fast path indexes bins by size & ~15");

@@ -3,6 +3,10 @@
  * itself (malloc IS hakmem here).
  *
  * Proves:
+ *   0. a thread that uses each small size class a little (one block of
+ *      every size 16, 32, ..., 1024) makes VmRSS grow by less than 768 KiB:
+ *      a new thread's first refill of a class carves a few blocks, not a
+ *      full batch (about 1.2 MiB over these classes);
  *   1. after 1 GiB of small objects (64..512 bytes, written in full) is
  *      allocated and then all freed in random order - free() only, no
  *      hak_trim() or malloc_trim() - the process's VmRSS falls below 64 MiB
@@ -56,6 +60,35 @@ static long rss_kib(void)
     fclose(f);
     CHECK(v >= 0, "no VmRSS line");
     return v;
+}
+
+#define SMALL_SIZES 64 /* 16, 32, ..., 1024 */
+
+static void *one_of_each(void *arg)
+{
+    long *grew = arg;
+    void *blocks[SMALL_SIZES];
+    long rss0 = rss_kib();
+    for (int i = 0; i < SMALL_SIZES; i++) {
+        blocks[i] = malloc((size_t)(i + 1) * 16);
+        CHECK(blocks[i], "malloc(%d) failed", (i + 1) * 16);
+        memset(blocks[i], 0x5a, (size_t)(i + 1) * 16);
+    }
+    *grew = rss_kib() - rss0;
+    for (int i = 0; i < SMALL_SIZES; i++)
+        free(blocks[i]);
+    return NULL;
+}
+
+static void light_use_small_footprint(void)
+{
+    long grew = 0;
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, one_of_each, &grew) == 0, "pthread_create");
+    CHECK(pthread_join(t, NULL) == 0, "pthread_join");
+    printf("light use: one block of each of %d small sizes grew VmRSS by %ld KiB\n",
+           SMALL_SIZES, grew);
+    EXPECT(grew < 768, "one block of each small size grew VmRSS by %ld KiB (limit 768)", grew);
 }
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
@@ -228,6 +261,7 @@ int main(void)
 {
     CHECK(strncmp(hak_version(), "hakmem", 6) == 0, "hakmem is not linked in");
     setvbuf(stdout, NULL, _IOLBF, 0);
+    light_use_small_footprint();
     one_gib_returns();
     producer_consumer_bounded();
     if (failed)
