@@ -149,6 +149,11 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
         uint32_t k = s->capacity - s->carved;
         if (k > want - n)
             k = want - n;
+        /* Carve at most HAK_CARVE_BYTES of fresh memory per refill: each
+         * block carved is a block touched, so a class that grows slowly
+         * commits its slab a page at a time, not a batch at a time. */
+        if (HAK_CARVE_BYTES / g->stride && k > HAK_CARVE_BYTES / g->stride)
+            k = HAK_CARVE_BYTES / g->stride;
         uintptr_t start = (uintptr_t)s + HAK_SLAB_DATA_OFF + (uintptr_t)s->carved * g->stride;
         uint8_t free_hdr = hak_hdr_free(h, c);
         for (uint32_t j = k; j-- > 0;) {
@@ -162,6 +167,7 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
         n += k;
         if (s->carved == s->capacity)
             cl->carving = 0;
+        break; /* one carve per take (see HAK_CARVE_BYTES) */
     }
     hak_unlock(&cl->lock);
     hak_arena_tick(&h->arena);

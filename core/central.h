@@ -8,11 +8,11 @@
 #include <stdint.h>
 #include "heap.h"
 
-/* Takes `want` free blocks of class c (a parked batch first, then free
- * lists of partial slabs, then carving). A parked batch comes whole, so
- * when want > 1 the list may hold up to the class's batch. Returns the
- * first block of an encoded-link list, its count in *got (fewer than want
- * only when memory ran out), or 0 with *got = 0 when memory is exhausted. */
+/* Takes up to `want` free blocks of class c: a parked batch (handed over
+ * whole, so when want > 1 the list may hold up to the class's batch), else
+ * free lists of partial slabs, then at most HAK_CARVE_BYTES of fresh
+ * blocks. Returns the first block of an encoded-link list and its count in
+ * *got (at least 1), or 0 with *got = 0 when memory is exhausted. */
 uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *got);
 
 /* Returns the first `n` blocks of the encoded-link list at `list` to their

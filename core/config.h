@@ -88,6 +88,13 @@
 #define HAK_BATCH_FIRST 4u
 #endif
 
+/* Fresh bytes (blocks never used before) one refill carves at most; a
+ * class whose stride is larger carves one block. A refill that finds no
+ * free blocks returns fewer than it asked for rather than touch more. */
+#ifndef HAK_CARVE_BYTES
+#define HAK_CARVE_BYTES 4096u
+#endif
+
 /* Header bytes are stored XORed with this constant. It is chosen so that a
  * zero byte (fresh or zeroed memory) decodes as no valid header: it must lie
  * in [0x55, 0x80) or [0xd5, 0xfe); from the upper range, KEY ^ 0x80 fits a

@@ -7,6 +7,11 @@
  *      every size 16, 32, ..., 1024) makes VmRSS grow by less than 768 KiB:
  *      a new thread's first refill of a class carves a few blocks, not a
  *      full batch (about 1.2 MiB over these classes);
+ *   0b. a class that grows one block at a time commits its slab about a
+ *      page ahead of use: after 29 blocks of 1000 bytes from a fresh slab,
+ *      at most 9 of the slab's 16 pages are resident (the blocks span 8
+ *      pages; a refill carves at most 4 KiB; carving whole batches of 16
+ *      blocks left 11 pages resident);
  *   1. after 1 GiB of small objects (64..512 bytes, written in full) is
  *      allocated and then all freed in random order - free() only, no
  *      hak_trim() or malloc_trim() - the process's VmRSS falls below 64 MiB
@@ -89,6 +94,36 @@ static void light_use_small_footprint(void)
     printf("light use: one block of each of %d small sizes grew VmRSS by %ld KiB\n",
            SMALL_SIZES, grew);
     EXPECT(grew < 768, "one block of each small size grew VmRSS by %ld KiB (limit 768)", grew);
+}
+
+/* Resident pages of the 64 KiB chunk holding p (mincore). */
+static int resident_pages_of_chunk(const void *p)
+{
+    unsigned char vec[16];
+    void *chunk = (void *)((uintptr_t)p & ~(uintptr_t)0xffff);
+    CHECK(mincore(chunk, 0x10000, vec) == 0, "mincore");
+    int n = 0;
+    for (int i = 0; i < 16; i++)
+        n += vec[i] & 1;
+    return n;
+}
+
+#define GROWTH_BLOCKS 29
+
+static void growth_commits_a_page_at_a_time(void)
+{
+    void *blocks[GROWTH_BLOCKS];
+    for (int i = 0; i < GROWTH_BLOCKS; i++) {
+        blocks[i] = malloc(1000);
+        CHECK(blocks[i], "malloc(1000) failed");
+        memset(blocks[i], 0x33, 1000);
+    }
+    int pages = resident_pages_of_chunk(blocks[0]);
+    printf("growth: %d blocks of 1000 bytes leave %d of 16 slab pages resident\n", GROWTH_BLOCKS, pages);
+    EXPECT(pages <= 9, "%d pages of the slab resident after %d blocks of 1000 bytes (limit 9)", pages,
+           GROWTH_BLOCKS);
+    for (int i = 0; i < GROWTH_BLOCKS; i++)
+        free(blocks[i]);
 }
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
@@ -261,6 +296,7 @@ int main(void)
 {
     CHECK(strncmp(hak_version(), "hakmem", 6) == 0, "hakmem is not linked in");
     setvbuf(stdout, NULL, _IOLBF, 0);
+    growth_commits_a_page_at_a_time();
     light_use_small_footprint();
     one_gib_returns();
     producer_consumer_bounded();
