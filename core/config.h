@@ -88,9 +88,12 @@
 #define HAK_BATCH_FIRST 4u
 #endif
 
-/* Fresh bytes (blocks never used before) one refill carves at most; a
- * class whose stride is larger carves one block. A refill that finds no
- * free blocks returns fewer than it asked for rather than touch more. */
+/* Fresh bytes (blocks never used before) one refill carves at most. A
+ * refill that finds no free blocks returns fewer than it asked for rather
+ * than touch more. Classes whose stride exceeds it (mid sizes above 4 KiB)
+ * are not limited: their batch of at most a few blocks is carved whole (one
+ * block per refill measured 3-8 % slower on random_mixed 2048-32768, with
+ * the same RSS). */
 #ifndef HAK_CARVE_BYTES
 #define HAK_CARVE_BYTES 4096u
 #endif
