@@ -14,7 +14,7 @@ CORE_CFLAGS := $(BASE_CFLAGS) -ffreestanding -fno-stack-protector
 HOSTED_CFLAGS := $(BASE_CFLAGS) -pthread
 
 CORE_SRC := $(wildcard core/*.c)
-HOSTED_SRC := hosted/platform_linux.c hosted/lifecycle.c
+HOSTED_SRC := hosted/platform_linux.c hosted/lifecycle.c hosted/heap_region.c
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 HOSTED_OBJ := $(HOSTED_SRC:%.c=$(BUILD)/obj/%.o)
 HEADERS := $(wildcard core/*.h platform/*.h hosted/*.h include/*.h)

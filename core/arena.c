@@ -1,347 +1,239 @@
 /*
- * arena.c - chunk allocator.
+ * arena.c - laying an arena out over a region, growing it, and the
+ * whole-arena operations: reclaim, locks for fork, limit, statistics.
  *
- * Chunk map, one 32-bit word per chunk:
- *   USED | LARGE? | back   every chunk of a live run; back = offset to its
- *                          first chunk (links[2*first] holds the length)
- *   FREE | DIRTY? | len    first and last chunk of a free extent
- *   0                      inside a free extent, or never used (>= top)
- * Free extents sit on doubly linked lists by floor(log2(len)), linked
- * through links[2*i] (prev) and links[2*i+1] (next) of their first chunk.
- * A DIRTY extent may hold old data; a clean one reads as zero.
+ * Region layout: [region, lo) alignment to 16 bytes; [lo, lo + table) the
+ * chunk table, 12 bytes per chunk; then padding to the first chunk
+ * boundary; the data chunks; and what is left after the last whole chunk.
  */
-#include "arena.h"
+#include "heap.h"
+#include "block.h"
+#include "central.h"
+#include "chunks.h"
 #include "report.h"
+#include "slab_purge.h"
 
-#define USED 0x80000000u
-#define LARGE 0x40000000u
-#define FREE 0x40000000u
-#define DIRTY 0x20000000u
-#define LEN_MASK 0x1fffffffu
-#define NONE 0xffffffffu
-
-static void insert_coalesced(hak_arena_t *a, uint32_t i, uint32_t n, uint32_t dirty);
-static void decay_step(hak_arena_t *a);
-
-static inline unsigned log2_floor(uint32_t v)
+static uintptr_t align_up(uintptr_t v, uintptr_t a)
 {
-    return 31u - (unsigned)__builtin_clz(v);
+    return (v + a - 1u) & ~(a - 1u);
 }
 
-static inline int is_free_edge(uint32_t e)
+static hak_heap_t *heap_of(hak_chunks_t *c)
 {
-    return (e & (USED | FREE)) == FREE;
+    return (hak_heap_t *)((char *)c - __builtin_offsetof(hak_heap_t, chunks));
 }
 
-size_t hak_arena_meta_bytes(size_t size)
+/* Publishes the end of the backed chunks to the fast paths' membership
+ * test (hak_in_arena). */
+static void publish_span(hak_heap_t *h, uint32_t nchunks)
 {
-    return (size >> HAK_CHUNK_SHIFT) * 3u * sizeof(uint32_t);
+    uintptr_t span = nchunks ? (((uintptr_t)nchunks << HAK_CHUNK_SHIFT) - 16u) >> 4 : 0;
+    __atomic_store_n(&h->span16, span, __ATOMIC_RELEASE);
 }
 
-void hak_arena_init(hak_arena_t *a, uintptr_t base, size_t size, void *meta)
+/* Backs chunks [nchunks, n) and the table entries that describe them. */
+static int back_to(hak_heap_t *h, uint32_t n)
 {
-    a->base = base;
-    a->size = size;
-    a->nchunks = (uint32_t)(size >> HAK_CHUNK_SHIFT);
-    a->top = 0;
-    a->map = (uint32_t *)meta;
-    a->links = a->map + a->nchunks;
-    for (unsigned b = 0; b < 32; b++)
-        a->bins[b] = NONE;
-}
-
-static void extent_insert(hak_arena_t *a, uint32_t i, uint32_t len, uint32_t dirty)
-{
-    uint32_t word = FREE | dirty | len;
-    a->map[i] = word;
-    a->map[i + len - 1u] = word;
-    unsigned b = log2_floor(len);
-    uint32_t head = a->bins[b];
-    a->links[2u * i] = NONE;
-    a->links[2u * i + 1u] = head;
-    if (head != NONE)
-        a->links[2u * head] = i;
-    a->bins[b] = i;
-    if (dirty)
-        a->dirty += (size_t)len << HAK_CHUNK_SHIFT;
-}
-
-/* Unlinks extent i and clears its edge words; returns its dirty flag. */
-static uint32_t extent_remove(hak_arena_t *a, uint32_t i)
-{
-    uint32_t word = a->map[i];
-    uint32_t len = word & LEN_MASK;
-    uint32_t prev = a->links[2u * i], next = a->links[2u * i + 1u];
-    if (prev != NONE)
-        a->links[2u * prev + 1u] = next;
-    else
-        a->bins[log2_floor(len)] = next;
-    if (next != NONE)
-        a->links[2u * next] = prev;
-    a->map[i] = 0;
-    a->map[i + len - 1u] = 0;
-    if (word & DIRTY)
-        a->dirty -= (size_t)len << HAK_CHUNK_SHIFT;
-    return word & DIRTY;
-}
-
-static void mark_used(hak_arena_t *a, uint32_t s, uint32_t n, int large)
-{
-    uint32_t kind = USED | (large ? LARGE : 0u);
-    for (uint32_t k = 0; k < n; k++)
-        a->map[s + k] = kind | k;
-    a->links[2u * s] = n;
-}
-
-/* First chunk >= i whose address is a multiple of align. */
-static uint32_t align_chunk(const hak_arena_t *a, uint32_t i, size_t align)
-{
-    uintptr_t addr = a->base + ((uintptr_t)i << HAK_CHUNK_SHIFT);
-    uintptr_t up = (addr + align - 1u) & ~(uintptr_t)(align - 1u);
-    return (uint32_t)((up - a->base) >> HAK_CHUNK_SHIFT);
-}
-
-static int take_from_bins(hak_arena_t *a, uint32_t n, size_t align, uint32_t *out, int *zeroed)
-{
-    for (unsigned b = log2_floor(n); b < 32; b++) {
-        for (uint32_t i = a->bins[b]; i != NONE; i = a->links[2u * i + 1u]) {
-            uint32_t len = a->map[i] & LEN_MASK;
-            uint32_t s = align_chunk(a, i, align);
-            if ((uint64_t)s + n > (uint64_t)i + len)
-                continue;
-            uint32_t dirty = extent_remove(a, i);
-            if (s > i)
-                extent_insert(a, i, s - i, dirty);
-            if (s + n < i + len)
-                extent_insert(a, s + n, i + len - (s + n), dirty);
-            *out = s;
-            *zeroed = !dirty;
-            return 1;
-        }
+    hak_chunks_t *c = &h->chunks;
+    uintptr_t tab = (uintptr_t)c->tab;
+    size_t tab_need = align_up(hak_chunks_table_bytes(n), HAK_CHUNK_SIZE);
+    if (tab_need > c->base - tab)
+        tab_need = c->base - tab;
+    if (tab_need > h->table_backed) {
+        if (h->hooks.back(h, tab + h->table_backed, tab_need - h->table_backed) != 0)
+            return -1;
+        h->table_backed = tab_need;
     }
+    uintptr_t from = c->base + ((uintptr_t)c->nchunks << HAK_CHUNK_SHIFT);
+    if (h->hooks.back(h, from, (size_t)(n - c->nchunks) << HAK_CHUNK_SHIFT) != 0)
+        return -1;
+    __atomic_store_n(&c->nchunks, n, __ATOMIC_RELEASE);
+    publish_span(h, n);
     return 0;
 }
 
-uintptr_t hak_arena_alloc(hak_arena_t *a, uint32_t n, size_t align, int large, int *zeroed)
+/* The chunk allocator's growth: a step of a quarter of what is there (at
+ * least HAK_GROW_MIN_CHUNKS), or exactly `want` when the platform refuses
+ * the step (an address-space limit near). */
+static int heap_grow(hak_chunks_t *c, uint32_t want)
 {
-    uintptr_t result = 0;
-    hak_lock(&a->lock);
-    size_t bytes = (size_t)n << HAK_CHUNK_SHIFT;
-    if (n == 0 || (a->limit && a->used + bytes > a->limit))
-        goto out;
-    uint32_t s;
-    if (!take_from_bins(a, n, align, &s, zeroed)) {
-        s = align_chunk(a, a->top, align);
-        if ((uint64_t)s + n > a->nchunks)
-            goto out;
-        if (s > a->top)
-            extent_insert(a, a->top, s - a->top, 0);
-        __atomic_store_n(&a->top, s + n, __ATOMIC_RELAXED);
-        *zeroed = 1;
-    }
-    mark_used(a, s, n, large);
-    a->used += bytes;
-    if (large)
-        a->large_live++;
-    result = a->base + ((uintptr_t)s << HAK_CHUNK_SHIFT);
-    decay_step(a);
-out:
-    hak_unlock(&a->lock);
-    return result;
+    hak_heap_t *h = heap_of(c);
+    uint32_t have = c->nchunks;
+    uint64_t step = have / 4u > HAK_GROW_MIN_CHUNKS ? have / 4u : HAK_GROW_MIN_CHUNKS;
+    uint64_t target = (uint64_t)have + step;
+    if (target > c->max_chunks)
+        target = c->max_chunks;
+    if (target > want && back_to(h, (uint32_t)target) == 0)
+        return 0;
+    return back_to(h, want);
 }
 
-
-/* Purges dirty extents, largest bins first, until at most `keep` dirty
- * bytes remain; each purged extent joins its clean neighbours. */
-static size_t purge_locked(hak_arena_t *a, size_t keep)
+int hak_heap_setup(hak_heap_t *h, uintptr_t base, size_t len, unsigned flags,
+                   const hak_arena_params_t *params)
 {
-    size_t purged = 0;
-    for (int b = 31; b >= 0 && a->dirty > keep; b--) {
-        uint32_t i = a->bins[b];
-        while (i != NONE && a->dirty > keep) {
-            uint32_t next = a->links[2u * i + 1u];
-            uint32_t word = a->map[i];
-            uint32_t len = word & LEN_MASK;
-            size_t bytes = (size_t)len << HAK_CHUNK_SHIFT;
-            if ((word & DIRTY)
-                && hak_plat_purge((void *)(a->base + ((uintptr_t)i << HAK_CHUNK_SHIFT)), bytes)) {
-                extent_remove(a, i);
-                insert_coalesced(a, i, len, 0);
-                purged += bytes;
-                /* The list may have changed under us: restart this bin. */
-                next = a->bins[b];
-            }
-            i = next;
-        }
-    }
-    a->purged_total += purged;
-    return purged;
-}
-
-/* Inserts the free extent [i, i + n) merged with free neighbours of the same
- * dirtiness (a clean extent stays apart from a dirty one, so the dirty count
- * is exact and a purge never repeats work). */
-static void insert_coalesced(hak_arena_t *a, uint32_t i, uint32_t n, uint32_t dirty)
-{
-    if (i > 0 && is_free_edge(a->map[i - 1u]) && (a->map[i - 1u] & DIRTY) == dirty) {
-        uint32_t left = i - (a->map[i - 1u] & LEN_MASK);
-        extent_remove(a, left);
-        n += i - left;
-        i = left;
-    }
-    if (i + n < a->top && is_free_edge(a->map[i + n]) && (a->map[i + n] & DIRTY) == dirty) {
-        uint32_t len = a->map[i + n] & LEN_MASK;
-        extent_remove(a, i + n);
-        n += len;
-    }
-    extent_insert(a, i, n, dirty);
-}
-
-/* Ends the decay epoch when it is over: purges what stayed dirty and unused
- * for all of it (see HAK_PURGE_DECAY_MS). Called with the lock held after
- * each change of the dirty count. */
-static void decay_step(hak_arena_t *a)
-{
-    if (a->dirty < a->dirty_min)
-        a->dirty_min = a->dirty;
-    uint64_t now = hak_plat_clock_ms();
-    if (now - a->epoch_ms < HAK_PURGE_DECAY_MS)
-        return;
-    if (a->dirty_min > HAK_PURGE_LOW)
-        purge_locked(a, a->dirty - (a->dirty_min - HAK_PURGE_LOW));
-    __atomic_store_n(&a->epoch_ms, now, __ATOMIC_RELAXED);
-    a->dirty_min = a->dirty;
-}
-
-void hak_arena_free(hak_arena_t *a, uintptr_t addr, uint32_t n)
-{
-    uint32_t i = (uint32_t)((addr - a->base) >> HAK_CHUNK_SHIFT);
-    hak_lock(&a->lock);
-    if (a->map[i] & LARGE)
-        a->large_live--;
-    for (uint32_t k = 0; k < n; k++)
-        a->map[i + k] = 0;
-    a->used -= (size_t)n << HAK_CHUNK_SHIFT;
-    insert_coalesced(a, i, n, DIRTY);
-    if (a->dirty > HAK_PURGE_HIGH)
-        purge_locked(a, HAK_PURGE_LOW);
-    decay_step(a);
-    hak_unlock(&a->lock);
-}
-
-int hak_arena_grow(hak_arena_t *a, uintptr_t addr, uint32_t n, uint32_t want)
-{
-    uint32_t s = (uint32_t)((addr - a->base) >> HAK_CHUNK_SHIFT);
-    uint32_t end = s + n, extra = want - n;
-    size_t bytes = (size_t)extra << HAK_CHUNK_SHIFT;
-    int ok = 0;
-    hak_lock(&a->lock);
-    if (a->limit && a->used + bytes > a->limit)
-        goto out;
-    if (end == a->top) {
-        if ((uint64_t)end + extra > a->nchunks)
-            goto out;
-        __atomic_store_n(&a->top, end + extra, __ATOMIC_RELAXED);
-    } else if (end < a->top && is_free_edge(a->map[end])
-               && (a->map[end] & LEN_MASK) >= extra) {
-        uint32_t len = a->map[end] & LEN_MASK;
-        uint32_t dirty = extent_remove(a, end);
-        if (len > extra)
-            extent_insert(a, end + extra, len - extra, dirty);
+    if (hak_geometry_check())
+        hak_fault("size-class geometry table is inconsistent at class",
+                  (void *)(uintptr_t)(hak_geometry_check() - 1u));
+    uintptr_t lo = align_up(base, 16u), end = base + len;
+    if (end < base || end < lo)
+        return -1;
+    uint64_t max = (end - lo) >> HAK_CHUNK_SHIFT;
+    if (max > HAK_CHUNKS_MAX)
+        max = HAK_CHUNKS_MAX;
+    uintptr_t data = align_up(lo + hak_chunks_table_bytes((uint32_t)max), HAK_CHUNK_SIZE);
+    if (data >= end || (end - data) >> HAK_CHUNK_SHIFT < 2u)
+        return -1;
+    uint32_t n = (uint32_t)((end - data) >> HAK_CHUNK_SHIFT);
+    if (n > max)
+        n = (uint32_t)max;
+    int growable = h->hooks.back != 0;
+    hak_chunk_entry_t *tab = (hak_chunk_entry_t *)lo;
+    if (!growable)
+        __builtin_memset(tab, 0, hak_chunks_table_bytes(n));
+    __builtin_memset(&h->chunks, 0, sizeof h->chunks);
+    __builtin_memset(h->central, 0, sizeof h->central);
+    hak_chunks_init(&h->chunks, data, growable ? 0u : n, n, tab,
+                    (flags & HAK_ARENA_ZEROED) != 0, (flags & HAK_ARENA_PURGEABLE) != 0,
+                    growable ? heap_grow : 0);
+    hak_chunks_t *c = &h->chunks;
+    if (params) {
+        c->purge_high = params->purge_high;
+        c->purge_low = params->purge_low;
+        c->decay_ms = params->decay_ms;
     } else {
-        goto out;
+        /* Defaults scaled to the region (see HAK_PURGE_HIGH). */
+        c->purge_high = len / 8u < HAK_PURGE_HIGH ? len / 8u : HAK_PURGE_HIGH;
+        c->purge_low = c->purge_high == HAK_PURGE_HIGH ? HAK_PURGE_LOW : c->purge_high / 2u;
+        c->decay_ms = HAK_PURGE_DECAY_MS;
     }
-    for (uint32_t k = n; k < want; k++)
-        a->map[s + k] = USED | LARGE | k;
-    a->links[2u * s] = want;
-    a->used += bytes;
-    ok = 1;
-out:
-    hak_unlock(&a->lock);
-    return ok;
+    uint64_t e1 = hak_plat_entropy(), e2 = hak_plat_entropy();
+    h->ptr_key = (uintptr_t)e1;
+    h->slab_key = (uint32_t)(e2 >> 32) | 1u;
+    h->region = base;
+    h->region_len = len;
+    h->table_backed = growable ? 0 : (size_t)(data - lo);
+    h->caches_released = 0;
+    h->magic = HAK_HEAP_MAGIC ^ (uintptr_t)h;
+    /* base is 16 bytes past the first chunk so that p - 1 of any pointer
+     * that passes hak_in_arena lies inside the data chunks. */
+    h->base = data + 16u;
+    publish_span(h, c->nchunks);
+    return 0;
 }
 
-uintptr_t hak_arena_large_run(hak_arena_t *a, uintptr_t p, uint32_t *n)
+int hak_heap_init(hak_heap_t *h)
 {
-    if (p < a->base || p - a->base >= a->size)
+    if (hak_heap_ready(h))
         return 0;
-    uint32_t i = (uint32_t)((p - a->base) >> HAK_CHUNK_SHIFT);
-    /* Unlocked: the words of a live run do not change until it is freed. */
-    if (i >= __atomic_load_n(&a->top, __ATOMIC_RELAXED))
-        return 0;
-    uint32_t word = a->map[i];
-    if ((word & (USED | LARGE)) != (USED | LARGE))
-        return 0;
-    uint32_t first = i - (word & LEN_MASK);
-    *n = a->links[2u * first];
-    return a->base + ((uintptr_t)first << HAK_CHUNK_SHIFT);
+    hak_lock(&h->init_lock);
+    int rc = 0;
+    if (!h->ready) {
+        rc = h->hooks.start ? h->hooks.start(h) : -1;
+        if (rc == 0)
+            __atomic_store_n(&h->ready, 1, __ATOMIC_RELEASE);
+    }
+    hak_unlock(&h->init_lock);
+    return rc;
 }
 
-void hak_arena_tick(hak_arena_t *a)
+void hak_heap_reclaim(hak_heap_t *h)
 {
-    uint64_t now = hak_plat_clock_ms();
-    if (now - __atomic_load_n(&a->epoch_ms, __ATOMIC_RELAXED) < HAK_PURGE_DECAY_MS)
+    if (!hak_heap_ready(h))
         return;
-    hak_lock(&a->lock);
-    decay_step(a);
-    hak_unlock(&a->lock);
-}
-
-size_t hak_arena_purge(hak_arena_t *a, size_t keep)
-{
-    hak_lock(&a->lock);
-    size_t purged = purge_locked(a, keep);
-    hak_unlock(&a->lock);
-    return purged;
-}
-
-unsigned hak_arena_check(hak_arena_t *a)
-{
-    unsigned bad = 0;
-    size_t used = 0, dirty = 0;
-    hak_lock(&a->lock);
-    for (uint32_t i = 0; i < a->top;) {
-        uint32_t word = a->map[i];
-        if (word & USED) {
-            uint32_t n = a->links[2u * i];
-            if ((word & LEN_MASK) != 0 || n == 0 || i + n > a->top) {
-                hak_report("arena check: bad run head at chunk", (void *)(uintptr_t)i);
-                bad++;
-                break;
-            }
-            for (uint32_t k = 1; k < n; k++)
-                if (a->map[i + k] != ((word & ~LEN_MASK) | k)) {
-                    hak_report("arena check: bad run word at chunk", (void *)(uintptr_t)(i + k));
-                    bad++;
-                }
-            used += (size_t)n << HAK_CHUNK_SHIFT;
-            i += n;
-        } else if (is_free_edge(word)) {
-            uint32_t len = word & LEN_MASK;
-            if (len == 0 || i + len > a->top || a->map[i + len - 1u] != word) {
-                hak_report("arena check: bad free extent at chunk", (void *)(uintptr_t)i);
-                bad++;
-                break;
-            }
-            for (uint32_t k = 1; k + 1u < len; k++)
-                if (a->map[i + k] != 0) {
-                    hak_report("arena check: stale word in free extent at chunk",
-                               (void *)(uintptr_t)(i + k));
-                    bad++;
-                }
-            if (word & DIRTY)
-                dirty += (size_t)len << HAK_CHUNK_SHIFT;
-            i += len;
-        } else {
-            hak_report("arena check: chunk in no run or extent", (void *)(uintptr_t)i);
-            bad++;
-            break;
+    for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
+        hak_central_t *cl = &h->central[c];
+        hak_central_drain(h, c);
+        hak_lock(&cl->lock);
+        hak_slab_t *s = cl->empty;
+        if (s) {
+            cl->empty = 0;
+            cl->nslabs--;
+            s->tag = 0;
+            hak_chunks_free(&h->chunks, (uintptr_t)s, 1u << (hak_geom[c].slab_shift - HAK_CHUNK_SHIFT));
         }
+        hak_unlock(&cl->lock);
     }
-    if (!bad && (used != a->used || dirty != a->dirty)) {
-        hak_report("arena check: used/dirty totals disagree, used", (void *)used);
-        bad++;
+}
+
+size_t hak_heap_trim(hak_heap_t *h)
+{
+    if (!hak_heap_ready(h))
+        return 0;
+    hak_heap_reclaim(h);
+    return hak_chunks_purge(&h->chunks, 0);
+}
+
+void hak_heap_lock_all(hak_heap_t *h)
+{
+    hak_lock(&h->init_lock);
+    for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
+        hak_lock(&h->central[c].lock);
+    hak_lock(&h->chunks.lock);
+}
+
+void hak_heap_unlock_all(hak_heap_t *h)
+{
+    hak_unlock(&h->chunks.lock);
+    for (unsigned c = HAK_NUM_CLASSES; c-- > 0;)
+        hak_unlock(&h->central[c].lock);
+    hak_unlock(&h->init_lock);
+}
+
+void hak_heap_reset_locks(hak_heap_t *h)
+{
+    hak_lock_reset(&h->chunks.lock);
+    for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
+        hak_lock_reset(&h->central[c].lock);
+    hak_lock_reset(&h->init_lock);
+}
+
+size_t hak_heap_limit_set(hak_heap_t *h, size_t bytes)
+{
+    hak_lock(&h->chunks.lock);
+    size_t old = h->chunks.limit;
+    h->chunks.limit = bytes;
+    hak_unlock(&h->chunks.lock);
+    return old;
+}
+
+void hak_heap_stats(hak_heap_t *h, hak_arena_stats_t *out)
+{
+    __builtin_memset(out, 0, sizeof *out);
+    if (!hak_heap_ready(h))
+        return;
+    uint64_t slab_meta = 0, slab_free = 0, slab_used = 0;
+    for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
+        const hak_class_geom_t *g = &hak_geom[c];
+        hak_central_t *cl = &h->central[c];
+        hak_lock(&cl->lock);
+        uint64_t blocks = (uint64_t)cl->nslabs * g->capacity;
+        uint64_t free = cl->listed + (uint64_t)cl->nxfer * g->batch;
+        for (hak_slab_t *s = cl->partial; s; s = s->next)
+            free += s->npurged;
+        if (cl->carving)
+            free += cl->carving->capacity - cl->carving->carved;
+        if (cl->empty)
+            free += g->capacity;
+        slab_meta += (uint64_t)cl->nslabs * (((uint64_t)1 << g->slab_shift) - (uint64_t)g->capacity * g->stride);
+        slab_free += free * g->stride;
+        slab_used += (blocks - free) * g->stride;
+        out->slabs += cl->nslabs;
+        out->refills += cl->refills;
+        out->flushes += cl->flushes;
+        hak_unlock(&cl->lock);
     }
-    hak_unlock(&a->lock);
-    return bad;
+    hak_chunks_t *k = &h->chunks;
+    hak_lock(&k->lock);
+    uint64_t data = (uint64_t)k->nchunks << HAK_CHUNK_SHIFT;
+    /* A growable arena counts what is backed; a fixed one its region. */
+    out->region_bytes = h->hooks.back ? h->table_backed + data : h->region_len;
+    out->meta_bytes = out->region_bytes - data + slab_meta;
+    out->free_bytes = (data - k->used) + slab_free;
+    out->in_use_bytes = k->large_bytes + slab_used;
+    out->large_bytes = k->large_bytes;
+    out->slab_bytes = k->used - k->large_bytes;
+    out->large_blocks = k->large_live;
+    out->dirty_bytes = k->dirty;
+    out->purged_bytes = k->purged_total;
+    hak_unlock(&k->lock);
 }

@@ -52,10 +52,15 @@ static inline void hak_link_store(const hak_heap_t *h, uintptr_t slot, uintptr_t
     *(uintptr_t *)slot = hak_link_encode(h, next, slot);
 }
 
-/* 1 if p may be a block: inside the arena and 16-byte aligned. */
+/* 1 if p may be a block: inside the arena's backed chunks and 16-byte
+ * aligned. Rotating p - base right by 4 moves a misalignment into the top
+ * bits, so one unsigned compare tests both (sub, ror, cmp). span16 is read
+ * atomically because a growing arena raises it under another lock. */
 static inline int hak_in_arena(const hak_heap_t *h, uintptr_t p)
 {
-    return ((p - h->base) & h->check_mask) == 0;
+    uintptr_t d = p - h->base;
+    uintptr_t rot = (d >> 4) | (d << (sizeof(uintptr_t) * 8u - 4u));
+    return rot < __atomic_load_n(&h->span16, __ATOMIC_RELAXED);
 }
 
 /* The slab holding a block of class c. */
@@ -64,12 +69,16 @@ static inline hak_slab_t *hak_slab_of(uintptr_t p, unsigned c)
     return (hak_slab_t *)(p & ~(((uintptr_t)1 << hak_geom[c].slab_shift) - 1u));
 }
 
-/* 1 if p is a block boundary of a slab of class c that this heap made. */
+/* 1 if p (which passed hak_in_arena) is a block boundary of a slab of
+ * class c that this heap made. A slab larger than a chunk starts at a
+ * multiple of its size, which may lie before the first chunk for a bogus
+ * p: such a p is refused before the tag is read. */
 static inline int hak_slab_owns(const hak_heap_t *h, uintptr_t p, unsigned c)
 {
     const hak_slab_t *s = hak_slab_of(p, c);
     uint64_t off = (uint64_t)(p - (uintptr_t)s) - HAK_SLAB_DATA_OFF;
-    return s->tag == HAK_SLAB_TAG(h, c)
+    return (uintptr_t)s >= h->base - 16u
+           && s->tag == HAK_SLAB_TAG(h, c)
            && off < ((uint64_t)1 << hak_geom[c].slab_shift)
            && hak_geom_is_block_start(c, off);
 }

@@ -1,6 +1,6 @@
 /* central.c - slabs of one size class, shared by all caches (see central.h). */
 #include "central.h"
-#include "arena.h"
+#include "chunks.h"
 #include "block.h"
 #include "debug.h"
 #include "report.h"
@@ -41,7 +41,7 @@ static hak_slab_t *slab_new(hak_heap_t *h, unsigned c)
     } else {
         int zeroed;
         size_t bytes = (size_t)1 << hak_geom[c].slab_shift;
-        s = (hak_slab_t *)hak_arena_alloc(&h->arena, slab_chunks(c), bytes, 0, &zeroed);
+        s = (hak_slab_t *)hak_chunks_alloc(&h->chunks, slab_chunks(c), bytes, 0, &zeroed);
         if (!s)
             return 0;
         cl->nslabs++;
@@ -72,7 +72,7 @@ static void slab_release(hak_heap_t *h, unsigned c, hak_slab_t *s)
     }
     cl->nslabs--;
     s->tag = 0;
-    hak_arena_free(&h->arena, (uintptr_t)s, slab_chunks(c));
+    hak_chunks_free(&h->chunks, (uintptr_t)s, slab_chunks(c));
 }
 
 /* Validates `next`, the decoded link stored in free block `holder` of class
@@ -170,7 +170,7 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
         break; /* one carve per take (see HAK_CARVE_BYTES) */
     }
     hak_unlock(&cl->lock);
-    hak_arena_tick(&h->arena);
+    hak_chunks_tick(&h->chunks);
     *got = n;
     return list;
 }
@@ -198,7 +198,7 @@ uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n
             hak_slab_purge_maybe(h, cl, s, c);
     }
     hak_unlock(&cl->lock);
-    hak_arena_tick(&h->arena);
+    hak_chunks_tick(&h->chunks);
     return next;
 }
 
@@ -220,7 +220,7 @@ uintptr_t hak_central_flush(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t 
         cl->xfer[cl->nxfer++] = list;
         cl->flushes++;
         hak_unlock(&cl->lock);
-        hak_arena_tick(&h->arena);
+        hak_chunks_tick(&h->chunks);
         return rest;
     }
     hak_unlock(&cl->lock);

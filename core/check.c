@@ -1,6 +1,6 @@
 /* check.c - the invariant walker behind hak_check(). */
 #include "heap.h"
-#include "arena.h"
+#include "chunks.h"
 #include "block.h"
 #include "central.h"
 #include "report.h"
@@ -14,7 +14,7 @@ unsigned hak_heap_check(hak_heap_t *h)
     }
     if (!hak_heap_ready(h))
         return bad;
-    bad += hak_arena_check(&h->arena);
+    bad += hak_chunks_check(&h->chunks);
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
         bad += hak_central_check(h, c);
     return bad;

@@ -45,20 +45,11 @@
 #define HAK_CHUNK_SHIFT 16
 #endif
 
-/* Address space the arena tries to reserve first (halved until the platform
- * accepts). Must be a power of two. */
-#ifndef HAK_ARENA_RESERVE
-#define HAK_ARENA_RESERVE ((size_t)1 << 36)
-#endif
-
-/* Smallest reservation the core accepts before giving up. */
-#ifndef HAK_ARENA_MIN_RESERVE
-#define HAK_ARENA_MIN_RESERVE ((size_t)1 << 26)
-#endif
-
-/* Dirty (freed but not purged) bytes that trigger an immediate purge, and
- * the warm reserve a purge leaves behind: purges happen in bulk, never per
- * free. */
+/* Defaults of the per-arena purge parameters (hak_arena_params_t): dirty
+ * (freed but not purged) bytes that trigger an immediate purge, and the
+ * warm reserve a purge leaves behind, so that purges happen in bulk, never
+ * per free. An arena over a region smaller than 8 times HAK_PURGE_HIGH
+ * scales both down to an eighth and a sixteenth of the region. */
 #ifndef HAK_PURGE_HIGH
 #define HAK_PURGE_HIGH ((size_t)48 << 20)
 #endif
@@ -66,13 +57,22 @@
 #define HAK_PURGE_LOW ((size_t)24 << 20)
 #endif
 
-/* Decay: once per epoch of this many milliseconds (on the next arena
- * operation), the dirty bytes that stayed unused through the whole epoch
- * are purged, down to HAK_PURGE_LOW. Memory churned within an epoch stays
+/* Default decay epoch in milliseconds: once per epoch (on the next slow
+ * path), the dirty bytes that stayed unused through the whole epoch are
+ * purged, down to the warm reserve. Memory churned within an epoch stays
  * warm; memory left over after a peak goes back within about two epochs.
- * A platform without a clock gets the volume rule alone. */
+ * A platform without a clock (HAK_PLAT_HAS_CLOCK 0) gets the volume rule
+ * alone. */
 #ifndef HAK_PURGE_DECAY_MS
 #define HAK_PURGE_DECAY_MS 1000u
+#endif
+
+/* Chunks a growable arena (the hosted process heap) adds at least per
+ * growth: 64 chunks of 64 KiB = 4 MiB; a growth also adds a quarter of the
+ * chunks already there, and retries with exactly what is needed when the
+ * platform refuses the larger step (an address-space limit). */
+#ifndef HAK_GROW_MIN_CHUNKS
+#define HAK_GROW_MIN_CHUNKS 64u
 #endif
 
 /* Bytes a thread cache aims to move per refill or flush of one class. */

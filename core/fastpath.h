@@ -50,8 +50,10 @@ static inline void *hak_fast_alloc(hak_heap_t *h, hak_tcache_t *tc, size_t size)
 {
 #if HAK_DEBUG
     uintptr_t p = (uintptr_t)hak_fast_alloc_raw(h, tc, hak_debug_request(size));
-    if (p && size <= HAK_DEBUG_MAX)
-        hak_debug_on_alloc(p, hak_hdr_decode_live(h, ((uint8_t *)p)[-1]), size);
+    /* An exhausted arena may answer with a large run (no canary). */
+    unsigned c = p ? hak_hdr_decode_live(h, ((uint8_t *)p)[-1]) : HAK_NUM_CLASSES;
+    if (c < HAK_NUM_CLASSES && size <= HAK_DEBUG_MAX)
+        hak_debug_on_alloc(p, c, size);
     return (void *)p;
 #else
     return hak_fast_alloc_raw(h, tc, size);

@@ -1,74 +1,29 @@
 /* heap.c - initialisation and the slow paths behind fastpath.h. */
 #include "heap.h"
-#include "arena.h"
+#include "chunks.h"
 #include "central.h"
 #include "fastpath.h"
 #include "large.h"
 
 #define ALIGNED_MAX_OFFSET ((uintptr_t)HAK_MID_MAX)
 
-static int heap_setup(hak_heap_t *h)
+void *hak_out_of_memory(void)
 {
-    if (hak_geometry_check())
-        hak_fault("size-class geometry table is inconsistent at class", (void *)(uintptr_t)(hak_geometry_check() - 1u));
-    size_t size = HAK_ARENA_RESERVE;
-    void *region = 0;
-    for (; size >= HAK_ARENA_MIN_RESERVE; size >>= 1) {
-        size_t align = size < ((size_t)1 << 30) ? size : ((size_t)1 << 30);
-        /* One chunk past the end stays readable so a stray pointer at the
-         * very end of the arena can be checked without faulting. */
-        region = hak_plat_reserve(size + HAK_CHUNK_SIZE, align);
-        if (region)
-            break;
-    }
-    if (!region)
-        return -1;
-    size_t meta_bytes = (hak_arena_meta_bytes(size) + 4095u) & ~(size_t)4095u;
-    void *meta = hak_plat_reserve(meta_bytes, 4096);
-    if (!meta) {
-        hak_plat_release(region, size + HAK_CHUNK_SIZE);
-        return -1;
-    }
-    hak_arena_init(&h->arena, (uintptr_t)region, size, meta);
-    uint64_t e1 = hak_plat_entropy(), e2 = hak_plat_entropy();
-    h->ptr_key = (uintptr_t)e1;
-    h->slab_key = (uint32_t)(e2 >> 32) | 1u;
-    /* base is 16 bytes into the region so that p - 1 of any pointer that
-     * passes hak_in_arena lies inside the region. */
-    h->base = (uintptr_t)region + 16u;
-    h->check_mask = ~(uintptr_t)(size - 1u) | 15u;
-    return 0;
-}
-
-int hak_heap_init(hak_heap_t *h)
-{
-    if (hak_heap_ready(h))
-        return 0;
-    hak_lock(&h->init_lock);
-    int rc = 0;
-    if (!h->ready) {
-        rc = heap_setup(h);
-        if (rc == 0)
-            __atomic_store_n(&h->ready, 1, __ATOMIC_RELEASE);
-    }
-    hak_unlock(&h->init_lock);
-    return rc;
-}
-
-void *hak_out_of_memory(hak_heap_t *h)
-{
-    if (h->hooks.out_of_memory)
-        h->hooks.out_of_memory();
+    hak_plat_out_of_memory();
     return 0;
 }
 
 /* Makes a NEW cache live. Returns 0, or -1 when the heap cannot start. */
 static int cache_setup(hak_heap_t *h, hak_tcache_t *tc)
 {
-    if (tc->state != HAK_TC_NEW)
+    if (tc->state != HAK_TC_NEW) {
+        if (tc->state == HAK_TC_LIVE && tc->heap != h)
+            hak_fault("cache used with an arena it does not belong to, cache", tc);
         return 0;
+    }
     if (hak_heap_init(h) < 0)
         return -1;
+    tc->heap = h;
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
         tc->bins[c].room = hak_geom[c].cache_max;
         tc->bins[c].refill = HAK_BATCH_FIRST < hak_geom[c].batch ? HAK_BATCH_FIRST : hak_geom[c].batch;
@@ -79,17 +34,48 @@ static int cache_setup(hak_heap_t *h, hak_tcache_t *tc)
     return 0;
 }
 
+/* Takes one block of class c without a cache; 0 when none is left. */
+static void *take_one(hak_heap_t *h, unsigned c)
+{
+    uint32_t got;
+    uintptr_t p = hak_central_take(h, c, 1, &got);
+    if (!got)
+        return 0;
+    ((uint8_t *)p)[-1] = hak_hdr_live(h, c);
+    return (void *)p;
+}
+
+/* Class c has no block and no chunk for a slab. Gives back what the arena
+ * holds in reserve (the caller's cached blocks, retained empty slabs,
+ * parked batches) and tries again; then a block of a larger class, then a
+ * run of chunks (mid classes' slabs span several chunks, which a small or
+ * fragmented arena may not have in one piece). */
+static void *alloc_exhausted(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
+{
+    if (tc)
+        hak_cache_flush(h, tc);
+    hak_heap_reclaim(h);
+    for (unsigned k = c; k < HAK_NUM_CLASSES; k++) {
+        void *p = take_one(h, k);
+        if (p)
+            return p;
+    }
+    int zeroed;
+    void *p = hak_large_alloc(h, hak_geom[c].usable, 16, &zeroed);
+    return p ? p : hak_out_of_memory();
+}
+
 void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
 {
     if (cache_setup(h, tc) < 0)
-        return hak_out_of_memory(h);
+        return hak_out_of_memory();
     hak_tbin_t *bin = &tc->bins[c];
     uint32_t got, want = tc->state == HAK_TC_LIVE ? bin->refill : 1u;
     if (HAK_DEBUG && (h->central[c].refills & 63u) == 0 && hak_central_check(h, c))
         hak_fault("heap invariants broken (debug check), class", (void *)(uintptr_t)c);
     uintptr_t p = hak_central_take(h, c, want, &got);
     if (!got)
-        return hak_out_of_memory(h);
+        return alloc_exhausted(h, tc, c);
     uintptr_t next = got > 1u ? hak_link_next(h, p) : 0;
     if (got > 1u && !hak_in_arena(h, next))
         hak_fault("corrupted free list (cached block's link)", (void *)p);
@@ -123,6 +109,52 @@ void hak_free_overflow(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
     bin->room--;
 }
 
+void *hak_alloc_nocache(hak_heap_t *h, size_t size)
+{
+    size_t request = hak_debug_request(size);
+    if (request > HAK_MID_MAX)
+        return hak_alloc_large(h, request);
+    unsigned c = hak_size_class(request);
+    uintptr_t p = (uintptr_t)take_one(h, c);
+    if (!p)
+        p = (uintptr_t)alloc_exhausted(h, 0, c);
+    if (HAK_DEBUG && p && size <= HAK_DEBUG_MAX) {
+        unsigned k = hak_hdr_decode_live(h, ((uint8_t *)p)[-1]);
+        if (k < HAK_NUM_CLASSES)
+            hak_debug_on_alloc(p, k, size);
+    }
+    return (void *)p;
+}
+
+void *hak_alloc_with(hak_heap_t *h, hak_tcache_t *tc, size_t size)
+{
+    return tc ? hak_fast_alloc(h, tc, size) : hak_alloc_nocache(h, size);
+}
+
+/* Frees a validated block of class c: into the cache, or straight to its
+ * slab without one. */
+static void free_block(hak_heap_t *h, hak_tcache_t *tc, uintptr_t p, unsigned c)
+{
+    if (tc) {
+        hak_cache_push(h, tc, p, c);
+        return;
+    }
+    hak_debug_on_free(p, c);
+    ((uint8_t *)p)[-1] = hak_hdr_free(h, c);
+    hak_link_store(h, p, 0);
+    hak_central_give(h, c, p, 1);
+}
+
+void hak_free_nocache(hak_heap_t *h, void *ptr)
+{
+    uintptr_t p = (uintptr_t)ptr;
+    if (!ptr)
+        return;
+    unsigned c = hak_in_arena(h, p) ? hak_hdr_decode_live(h, ((const uint8_t *)p)[-1])
+                                    : HAK_NUM_CLASSES;
+    hak_free_other(h, 0, ptr, c);
+}
+
 void *hak_alloc_mid(hak_heap_t *h, hak_tcache_t *tc, size_t size)
 {
     if (size > HAK_MID_MAX)
@@ -137,7 +169,7 @@ void hak_free_other(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
     if (c < HAK_NUM_CLASSES && hak_in_arena(h, p)) {
         if (!hak_slab_owns(h, p, c))
             hak_fault("free(): invalid pointer (not the start of a block)", ptr);
-        hak_cache_push(h, tc, p, c);
+        free_block(h, tc, p, c);
         return;
     }
     hak_free_special(h, tc, ptr);
@@ -173,9 +205,9 @@ void hak_free_special(hak_heap_t *h, hak_tcache_t *tc, void *ptr)
     if (!ptr)
         return;
     if (!hak_in_arena(h, p)) {
-        if (hak_heap_ready(h) && p - h->base < h->arena.size)
+        if (hak_heap_ready(h) && p - h->base < (h->span16 << 4))
             hak_fault("free(): misaligned pointer", ptr);
-        hak_fault("free(): pointer not allocated by hakmem", ptr);
+        hak_fault("free(): pointer not allocated by hakmem (not in this arena)", ptr);
     }
     uint8_t byte = ((const uint8_t *)p)[-1];
     unsigned c = hak_hdr_decode_live(h, byte);
@@ -200,17 +232,18 @@ void hak_free_special(hak_heap_t *h, hak_tcache_t *tc, void *ptr)
 void *hak_alloc_large(hak_heap_t *h, size_t size)
 {
     int zeroed;
-    return hak_large_alloc(h, size, 16, &zeroed);
+    void *p = hak_large_alloc(h, size, 16, &zeroed);
+    return p ? p : hak_out_of_memory();
 }
 
 void *hak_alloc_aligned(hak_heap_t *h, hak_tcache_t *tc, size_t align, size_t size)
 {
     if (align <= 16u)
-        return hak_fast_alloc(h, tc, size);
+        return hak_alloc_with(h, tc, size);
     if (size <= HAK_MID_MAX && align <= HAK_MID_MAX) {
         size_t need = size + align - 16u;
         if (need <= HAK_MID_MAX) {
-            uintptr_t p = (uintptr_t)hak_fast_alloc(h, tc, need);
+            uintptr_t p = (uintptr_t)hak_alloc_with(h, tc, need);
             if (!p || (p & (align - 1u)) == 0)
                 return (void *)p;
             uintptr_t q = (p + align - 1u) & ~(uintptr_t)(align - 1u);
@@ -219,14 +252,15 @@ void *hak_alloc_aligned(hak_heap_t *h, hak_tcache_t *tc, size_t align, size_t si
         }
     }
     int zeroed;
-    return hak_large_alloc(h, size, align, &zeroed);
+    void *p = hak_large_alloc(h, size, align, &zeroed);
+    return p ? p : hak_out_of_memory();
 }
 
 size_t hak_block_usable(hak_heap_t *h, const void *ptr)
 {
     uintptr_t p = (uintptr_t)ptr;
     if (!hak_in_arena(h, p))
-        hak_fault("malloc_usable_size(): pointer not allocated by hakmem", ptr);
+        hak_fault("malloc_usable_size(): pointer not allocated by hakmem (not in this arena)", ptr);
     unsigned c = hak_hdr_decode_live(h, ((const uint8_t *)p)[-1]);
     if (c < HAK_NUM_CLASSES && hak_slab_owns(h, p, c))
         return HAK_DEBUG ? hak_debug_size(p, c) : hak_geom[c].usable;
@@ -255,11 +289,14 @@ void *hak_resize(hak_heap_t *h, hak_tcache_t *tc, void *ptr, size_t size)
     }
     if (c == HAK_CLASS_LARGE && size > old && hak_large_grow(h, ptr, size))
         return ptr;
-    void *fresh = hak_fast_alloc(h, tc, size);
+    void *fresh = hak_alloc_with(h, tc, size);
     if (!fresh)
         return 0;
     __builtin_memcpy(fresh, ptr, size < old ? size : old);
-    hak_fast_free(h, tc, ptr);
+    if (tc)
+        hak_fast_free(h, tc, ptr);
+    else
+        hak_free_nocache(h, ptr);
     return fresh;
 }
 
@@ -281,29 +318,9 @@ void hak_cache_release(hak_heap_t *h, hak_tcache_t *tc)
 {
     if (tc->state == HAK_TC_LIVE) {
         hak_cache_flush(h, tc);
-        __atomic_fetch_add(&h->threads_exited, 1, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&h->caches_released, 1, __ATOMIC_RELAXED);
     }
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
         tc->bins[c].room = 0;
     tc->state = HAK_TC_DEAD;
-}
-
-size_t hak_heap_trim(hak_heap_t *h)
-{
-    if (!hak_heap_ready(h))
-        return 0;
-    for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
-        hak_central_t *cl = &h->central[c];
-        hak_central_drain(h, c);
-        hak_lock(&cl->lock);
-        hak_slab_t *s = cl->empty;
-        if (s) {
-            cl->empty = 0;
-            cl->nslabs--;
-            s->tag = 0;
-            hak_arena_free(&h->arena, (uintptr_t)s, 1u << (hak_geom[c].slab_shift - HAK_CHUNK_SHIFT));
-        }
-        hak_unlock(&cl->lock);
-    }
-    return hak_arena_purge(&h->arena, 0);
 }

@@ -1,9 +1,13 @@
 /*
  * heap.h - the core's data structures and its slow-path entry points.
  *
- * Lock order: a class lock (hak_central_t.lock) may be held while taking the
- * arena lock; never the reverse. The init lock is taken alone. Thread caches
- * are touched only by their owner (or with the owner pinned), never locked.
+ * Lock order: init lock, then class locks (hak_central_t.lock) in class
+ * order, then the chunk lock (hak_chunks_t.lock). Ordinary paths hold at
+ * most one class lock and may take the chunk lock under it; only fork
+ * handling (hak_heap_lock_all) holds them all. Caches are touched only by
+ * their owner (a thread, or a CPU with the caller pinned), never locked.
+ * Every entry that may take a lock runs with the caller pinned (see
+ * platform/platform.h).
  */
 #ifndef HAKMEM_HEAP_H
 #define HAKMEM_HEAP_H
@@ -11,8 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
+#include "chunks.h"
 #include "geometry.h"
 #include "lock.h"
+#include "../include/hakmem.h"
 
 /* Header byte values are stored XORed with HAK_HDR_KEY (config.h). */
 #define HAK_HDR_LIVE 0x80u          /* set for a block in the user's hands */
@@ -59,21 +65,6 @@ typedef struct hak_central {
     uintptr_t xfer[HAK_XFER_SLOTS]; /* each: batch blocks, 0-terminated */
 } __attribute__((aligned(64))) hak_central_t;
 
-/* The chunk allocator over the arena (see arena.c). */
-typedef struct hak_arena {
-    hak_lock_t lock;
-    uintptr_t base;
-    size_t size;               /* bytes, a power of two */
-    uint32_t nchunks;
-    uint32_t top;              /* chunks at and above it were never used */
-    uint32_t *map;             /* one state word per chunk */
-    uint32_t *links;           /* prev,next chunk index per free extent head */
-    uint32_t bins[32];         /* free extents by floor(log2(length)) */
-    size_t used, dirty, limit, purged_total, large_live;
-    size_t dirty_min;          /* least dirty bytes seen this decay epoch */
-    uint64_t epoch_ms;         /* start of the decay epoch */
-} hak_arena_t;
-
 #define HAK_TC_NEW 0u          /* zeroed storage: set up on first slow path */
 #define HAK_TC_LIVE 1u
 #define HAK_TC_DEAD 2u         /* handed back at thread exit: no caching */
@@ -99,40 +90,78 @@ static inline uint32_t hak_tbin_count(const hak_tbin_t *bin, unsigned c, uint32_
 typedef struct hak_tcache {
     hak_tbin_t bins[HAK_NUM_CLASSES];
     uint32_t state;            /* HAK_TC_* */
+    const struct hak_heap *heap; /* the arena it caches for, once live */
 } hak_tcache_t;
 
 
+/* The core's state of one arena (the public hak_arena_t). */
 typedef struct hak_heap hak_heap_t;
 
-/* Hooks a port sets before first use (both may be NULL). */
+/* Hooks a port sets before first use (each may be NULL). */
 typedef struct hak_port_hooks {
+    /* Sets up a heap that is not ready yet (the hosted process heap:
+     * reserves address space and calls hak_heap_setup). Called once, under
+     * the init lock, by the first slow path. Returns 0, or -1 when no
+     * memory can be had (the allocation then returns NULL). */
+    int (*start)(hak_heap_t *heap);
+    /* Makes [at, at + bytes) of the heap's region usable (reading as zero
+     * if the heap was set up with HAK_ARENA_ZEROED); `at` and `bytes` are
+     * multiples of HAK_CHUNK_SIZE and the range follows what was backed
+     * before. Called with the chunk lock held. Returns 0, or -1 when the
+     * platform refuses. NULL: the whole region is usable from the start. */
+    int (*back)(hak_heap_t *heap, uintptr_t at, size_t bytes);
     /* Called once per cache when it is first set up (hosted: registers the
      * thread-exit handler). */
     void (*cache_started)(hak_heap_t *heap, hak_tcache_t *cache);
-    /* Called when an allocation is about to return NULL because memory is
-     * exhausted (hosted: sets errno to ENOMEM). */
-    void (*out_of_memory)(void);
 } hak_port_hooks_t;
 
 struct hak_heap {
-    /* Read by every fast path; written once at init. */
-    uintptr_t base;            /* arena base */
-    uintptr_t check_mask;      /* (p - base) & check_mask != 0: not a block */
+    /* Read by every fast path; written at setup (span16 also when the
+     * region grows, under the chunk lock). */
+    uintptr_t base;            /* first chunk + 16: a block p has p - base
+                                * a multiple of 16 and below span16 << 4 */
+    uintptr_t span16;          /* (end of the backed chunks - base) >> 4;
+                                * 0 until set up, so nothing is inside */
     uintptr_t ptr_key;         /* free-list encoding key */
     uint32_t slab_key;
     uint8_t ready;
+    /* Written at setup. */
+    uintptr_t magic;           /* HAK_HEAP_MAGIC ^ its address while live */
+    uintptr_t region;          /* the region handed in */
+    size_t region_len;
+    size_t table_backed;       /* bytes of the chunk table usable now */
     hak_port_hooks_t hooks;
     hak_lock_t init_lock;
-    uint64_t threads_exited;
-    hak_arena_t arena;
+    uint64_t caches_released;  /* caches handed back (hak_cache_release) */
+    hak_chunks_t chunks;
     hak_central_t central[HAK_NUM_CLASSES];
 };
 
+#define HAK_HEAP_MAGIC ((uintptr_t)0x48414b4d454d4152ull)
+
 #define HAK_SLAB_TAG(heap, c) ((heap)->slab_key ^ (uint32_t)(c))
 
-/* Reports exhaustion through the port's hook; returns NULL for the caller
- * to pass on. */
-void *hak_out_of_memory(hak_heap_t *heap);
+/* Reports exhaustion through hak_plat_out_of_memory; returns NULL for the
+ * caller to pass on. */
+void *hak_out_of_memory(void);
+
+/* Smallest region hak_heap_setup accepts (HAK_ARENA_MIN_SIZE in hakmem.h):
+ * room for the chunk table, alignment to a chunk and two chunks. */
+_Static_assert(HAK_ARENA_MIN_SIZE >= 3u * HAK_CHUNK_SIZE, "minimum region holds two chunks");
+
+/* Lays an arena out over the region [base, base + len): the chunk table
+ * first, then the data chunks from the first HAK_CHUNK_SIZE boundary after
+ * it to the last one inside the region. `h` itself may lie outside the
+ * region (the hosted process heap) or at its start (hak_arena_create, which
+ * then passes the rest of the region). `flags` are HAK_ARENA_* (hakmem.h);
+ * `params` NULL means the defaults scaled to len (config.h). With
+ * h->hooks.back set, no byte of the region is assumed usable until back()
+ * made it so, and the arena grows into it as needed; otherwise all of it is
+ * used from the start. h->hooks must be set before; every other field is
+ * overwritten. Returns 0, or -1 when the region cannot hold two chunks. Not
+ * thread-safe: the caller publishes h (hak_heap_init does, under its lock). */
+int hak_heap_setup(hak_heap_t *h, uintptr_t base, size_t len, unsigned flags,
+                   const hak_arena_params_t *params);
 
 /* 1 once `heap` is set up (an acquire load: safe from any thread). */
 static inline int hak_heap_ready(const hak_heap_t *heap)
@@ -140,9 +169,39 @@ static inline int hak_heap_ready(const hak_heap_t *heap)
     return __atomic_load_n(&heap->ready, __ATOMIC_ACQUIRE);
 }
 
-/* Initialises `heap` (idempotent, thread-safe). Returns 0, or -1 when no
- * address space could be reserved. */
+/* Makes sure `heap` is set up, calling hooks.start the first time
+ * (idempotent, thread-safe). Returns 0, or -1 when it cannot be set up. */
 int hak_heap_init(hak_heap_t *heap);
+
+/* Allocates `size` bytes (any size) without a cache: every call takes the
+ * class lock. NULL when exhausted (hak_plat_out_of_memory was called). */
+void *hak_alloc_nocache(hak_heap_t *heap, size_t size);
+
+/* Allocates through `cache`, or without one when cache is NULL. */
+void *hak_alloc_with(hak_heap_t *heap, hak_tcache_t *cache, size_t size);
+
+/* Frees a pointer of any kind without a cache (NULL is a no-op; a bad
+ * pointer is reported, fatal). */
+void hak_free_nocache(hak_heap_t *heap, void *p);
+
+/* Gives back what an exhausted arena holds in reserve: every retained
+ * empty slab and every parked batch. Takes the class locks one at a time. */
+void hak_heap_reclaim(hak_heap_t *heap);
+
+/* Takes every lock of the heap in the documented order (fork: nothing is
+ * mid-update while the process is copied), releases them, or forces them
+ * free in a child after fork (whose other threads are gone). */
+void hak_heap_lock_all(hak_heap_t *heap);
+void hak_heap_unlock_all(hak_heap_t *heap);
+void hak_heap_reset_locks(hak_heap_t *heap);
+
+/* Caps the bytes of chunks the heap may use (0: no cap). Returns the
+ * previous cap. */
+size_t hak_heap_limit_set(hak_heap_t *heap, size_t bytes);
+
+/* Fills *out (see hak_arena_stats_t in hakmem.h). Blocks in caches count
+ * as in use: only their owners know them. Takes each lock in turn. */
+void hak_heap_stats(hak_heap_t *heap, hak_arena_stats_t *out);
 
 /* Slow path of allocation of class c: sets the cache up if needed, refills
  * it and returns a block, or NULL when memory is exhausted. */

@@ -1,6 +1,6 @@
 /* large.c - page-run blocks (see large.h). */
 #include "large.h"
-#include "arena.h"
+#include "chunks.h"
 #include "block.h"
 #include "report.h"
 
@@ -17,17 +17,17 @@ _Static_assert(sizeof(hak_large_t) < MIN_OFFSET, "room for the header byte");
 void *hak_large_alloc(hak_heap_t *h, size_t size, size_t align, int *zeroed)
 {
     if (hak_heap_init(h) < 0)
-        return hak_out_of_memory(h);
+        return 0;
     size_t off = align > MIN_OFFSET ? align : MIN_OFFSET;
     if (size > ((size_t)1 << 46) || off > ((size_t)1 << 40))
-        return hak_out_of_memory(h);
+        return 0;
     size_t chunks = (off + size + HAK_CHUNK_SIZE) >> HAK_CHUNK_SHIFT; /* >= 1 byte past off */
-    if (chunks >= h->arena.nchunks)
-        return hak_out_of_memory(h);
+    if (chunks > h->chunks.max_chunks)
+        return 0;
     size_t run_align = align > HAK_CHUNK_SIZE ? align : HAK_CHUNK_SIZE;
-    uintptr_t run = hak_arena_alloc(&h->arena, (uint32_t)chunks, run_align, 1, zeroed);
+    uintptr_t run = hak_chunks_alloc(&h->chunks, (uint32_t)chunks, run_align, 1, zeroed);
     if (!run)
-        return hak_out_of_memory(h);
+        return 0;
     hak_large_t *hdr = (hak_large_t *)run;
     hdr->magic = LARGE_MAGIC(h, run);
     hdr->user = run + off;
@@ -39,7 +39,7 @@ void *hak_large_alloc(hak_heap_t *h, size_t size, size_t align, int *zeroed)
  * reports `what` and stops. */
 static uintptr_t live_run(hak_heap_t *h, const void *p, uint32_t *n, const char *what)
 {
-    uintptr_t run = hak_arena_large_run(&h->arena, (uintptr_t)p, n);
+    uintptr_t run = hak_chunks_large_run(&h->chunks, (uintptr_t)p, n);
     if (!run)
         hak_fault(what, p);
     const hak_large_t *hdr = (const hak_large_t *)run;
@@ -53,7 +53,7 @@ void hak_large_free(hak_heap_t *h, void *p)
     uint32_t n;
     uintptr_t run = live_run(h, p, &n, "free(): invalid pointer or double free (large block)");
     ((hak_large_t *)run)->magic = 0;
-    hak_arena_free(&h->arena, run, n);
+    hak_chunks_free(&h->chunks, run, n);
 }
 
 size_t hak_large_usable(hak_heap_t *h, const void *p)
@@ -73,7 +73,7 @@ int hak_large_grow(hak_heap_t *h, void *p, size_t new_size)
     size_t want = (need + HAK_CHUNK_SIZE - 1u) >> HAK_CHUNK_SHIFT;
     if (want <= n)
         return 1;
-    if (want >= h->arena.nchunks)
+    if (want > h->chunks.max_chunks)
         return 0;
-    return hak_arena_grow(&h->arena, run, n, (uint32_t)want);
+    return hak_chunks_grow(&h->chunks, run, n, (uint32_t)want);
 }

@@ -7,7 +7,8 @@
 
 /* Allocates a run for `size` bytes whose user pointer is aligned to `align`
  * (a power of two >= 16). Sets *zeroed when the user bytes read as zero.
- * Returns NULL when size overflows or memory is exhausted. */
+ * Returns NULL when size overflows or memory is exhausted, without calling
+ * hak_plat_out_of_memory (the caller reports or tries something else). */
 void *hak_large_alloc(hak_heap_t *h, size_t size, size_t align, int *zeroed);
 
 /* Frees the large block p (its header byte said LARGE); reports a pointer

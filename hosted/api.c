@@ -8,23 +8,19 @@
 #include <errno.h>
 #include <string.h>
 #include "hosted.h"
-#include "../core/arena.h"
 #include "../core/fastpath.h"
 #include "../core/large.h"
 #include "../include/hakmem.h"
 
-static void set_enomem(void)
-{
-    errno = ENOMEM;
-}
-
-/* Until the heap is set up, base and mask make every pointer but the
- * impossible UINTPTR_MAX fail hak_in_arena, NULL included, so the first call
- * of a process may be free(NULL). */
+/* Until the heap is set up, its span of 0 makes every pointer fail
+ * hak_in_arena, NULL included, so the first call of a process may be
+ * free(NULL). */
 hak_heap_t hak_hosted_heap = {
-    .base = ~(uintptr_t)0,
-    .check_mask = ~(uintptr_t)0,
-    .hooks = { .cache_started = hak_hosted_cache_started, .out_of_memory = set_enomem },
+    .hooks = {
+        .start = hak_hosted_heap_start,
+        .back = hak_hosted_heap_back,
+        .cache_started = hak_hosted_cache_started,
+    },
 };
 __thread hak_tcache_t hak_hosted_cache __attribute__((tls_model("initial-exec")));
 
@@ -73,7 +69,7 @@ HAK_EXPORT void *hak_calloc(size_t count, size_t size)
         int zeroed = 0;
         void *p = hak_large_alloc(HEAP, total, 16, &zeroed);
         if (!p)
-            return NULL;
+            return hak_out_of_memory();
         if (!zeroed)
             memset(p, 0, total);
         return p;
@@ -179,38 +175,31 @@ HAK_EXPORT size_t hak_limit_set(size_t bytes)
 {
     if (hak_heap_init(HEAP) < 0)
         return 0;
-    hak_lock(&HEAP->arena.lock);
-    size_t old = HEAP->arena.limit;
-    HEAP->arena.limit = bytes;
-    hak_unlock(&HEAP->arena.lock);
-    return old;
+    return hak_heap_limit_set(HEAP, bytes);
 }
 
 HAK_EXPORT int hak_stats(hak_stats_t *out)
 {
     if (!out)
         return -1;
+    hak_arena_stats_t a;
+    hak_heap_stats(HEAP, &a);
     memset(out, 0, sizeof *out);
-    if (!hak_heap_ready(HEAP))
-        return 0;
-    for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
-        hak_central_t *cl = &HEAP->central[c];
-        hak_lock(&cl->lock);
-        out->slabs += cl->nslabs;
-        out->refills += cl->refills;
-        out->flushes += cl->flushes;
-        hak_unlock(&cl->lock);
-    }
-    hak_arena_t *a = &HEAP->arena;
-    hak_lock(&a->lock);
-    out->arena_reserved = a->size;
-    out->arena_committed = a->used;
-    out->arena_dirty = a->dirty;
-    out->purged_total = a->purged_total;
-    out->large_blocks = a->large_live;
-    hak_unlock(&a->lock);
-    out->threads_exited = __atomic_load_n(&HEAP->threads_exited, __ATOMIC_RELAXED);
+    out->arena_reserved = a.region_bytes;
+    out->arena_committed = a.slab_bytes + a.large_bytes;
+    out->arena_dirty = a.dirty_bytes;
+    out->purged_total = a.purged_bytes;
+    out->slabs = a.slabs;
+    out->large_blocks = a.large_blocks;
+    out->refills = a.refills;
+    out->flushes = a.flushes;
+    out->threads_exited = __atomic_load_n(&HEAP->caches_released, __ATOMIC_RELAXED);
     return 0;
+}
+
+HAK_EXPORT hak_arena_t *hak_process_arena(void)
+{
+    return hak_heap_init(HEAP) == 0 ? HEAP : NULL;
 }
 
 HAK_EXPORT int hak_check(void)

@@ -10,14 +10,19 @@
 #define HAK_INTERNAL __attribute__((visibility("hidden")))
 #define HAK_EXPORT __attribute__((visibility("default")))
 
-/* The process heap. Its base and check mask start at all ones so that the
- * free fast path sends every pointer to the slow path until the heap is set
- * up. */
+/* The process heap. Its span starts at 0 so that the free fast path sends
+ * every pointer to the slow path until the heap is set up. */
 extern hak_heap_t hak_hosted_heap HAK_INTERNAL;
 
 /* The calling thread's cache (initial-exec TLS: one instruction to reach). */
 extern __thread hak_tcache_t hak_hosted_cache
     __attribute__((tls_model("initial-exec"))) HAK_INTERNAL;
+
+/* Port hooks of the process heap (heap_region.c): reserves its address
+ * window at the first slow path, and backs [at, at + bytes) of it as the
+ * heap grows. Each returns 0, or -1 when the system refuses. */
+int hak_hosted_heap_start(hak_heap_t *heap) HAK_INTERNAL;
+int hak_hosted_heap_back(hak_heap_t *heap, uintptr_t at, size_t bytes) HAK_INTERNAL;
 
 /* Port hook: registers the calling thread's cache for release at thread exit
  * and, once per process, the fork handlers. */

@@ -22,33 +22,21 @@ static void on_thread_exit(void *cache)
     hak_cache_release(&hak_hosted_heap, (hak_tcache_t *)cache);
 }
 
-/* Fork: take every lock (class locks before the arena lock, the documented
- * order) so that no lock is held mid-update when the process is copied. */
+/* Fork: the core takes every lock of the heap in its documented order, so
+ * that no lock is held mid-update when the process is copied. */
 static void before_fork(void)
 {
-    hak_heap_t *h = &hak_hosted_heap;
-    hak_lock(&h->init_lock);
-    for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
-        hak_lock(&h->central[c].lock);
-    hak_lock(&h->arena.lock);
+    hak_heap_lock_all(&hak_hosted_heap);
 }
 
 static void after_fork_parent(void)
 {
-    hak_heap_t *h = &hak_hosted_heap;
-    hak_unlock(&h->arena.lock);
-    for (unsigned c = HAK_NUM_CLASSES; c-- > 0;)
-        hak_unlock(&h->central[c].lock);
-    hak_unlock(&h->init_lock);
+    hak_heap_unlock_all(&hak_hosted_heap);
 }
 
 static void after_fork_child(void)
 {
-    hak_heap_t *h = &hak_hosted_heap;
-    hak_lock_reset(&h->arena.lock);
-    for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
-        hak_lock_reset(&h->central[c].lock);
-    hak_lock_reset(&h->init_lock);
+    hak_heap_reset_locks(&hak_hosted_heap);
 }
 
 static void register_once(void)

@@ -10,30 +10,6 @@
 #include <unistd.h>
 #include "../platform/platform.h"
 
-void *hak_plat_reserve(size_t size, size_t align)
-{
-    size_t span = size + align;
-    if (span < size)
-        return NULL;
-    void *raw = mmap(NULL, span, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (raw == MAP_FAILED)
-        return NULL;
-    uintptr_t start = (uintptr_t)raw;
-    uintptr_t aligned = (start + align - 1u) & ~(uintptr_t)(align - 1u);
-    if (aligned > start)
-        munmap(raw, aligned - start);
-    uintptr_t end = aligned + size, raw_end = start + span;
-    if (raw_end > end)
-        munmap((void *)end, raw_end - end);
-    return (void *)aligned;
-}
-
-void hak_plat_release(void *base, size_t size)
-{
-    munmap(base, size);
-}
-
 int hak_plat_purge(void *p, size_t size)
 {
     return madvise(p, size, MADV_DONTNEED) == 0;
@@ -70,6 +46,11 @@ void hak_plat_write(const char *text, size_t n)
 void hak_plat_panic(void)
 {
     abort();
+}
+
+void hak_plat_out_of_memory(void)
+{
+    errno = ENOMEM;
 }
 
 uint64_t hak_plat_clock_ms(void)

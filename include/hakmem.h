@@ -95,6 +95,122 @@ int hak_stats(hak_stats_t *out);
  * invariant on stderr and returns the number found. */
 int hak_check(void);
 
+/* ---- Arenas: allocators over regions the caller hands in ----
+ *
+ * An arena serves blocks from one region of memory given to
+ * hak_arena_create: a static buffer, a bare-metal image's RAM, memory from
+ * mmap. Its own metadata (its state, a table of 12 bytes per 64 KiB chunk)
+ * lives inside the region. Blocks are 16-byte aligned, carved from slabs of
+ * 64 KiB chunks (sizes up to 32783 bytes) or runs of chunks (larger sizes).
+ * Several threads may use one arena at once and one thread several arenas:
+ * each call takes the arena's per-size-class lock (these calls keep no
+ * per-thread cache, so they cost a lock each; the process heap behind
+ * hak_malloc has thread caches). A pointer that is not a live block of the
+ * arena named (a block of another arena, a foreign or interior pointer, a
+ * double free) is reported in one line naming it and stops the program,
+ * like every other bad pointer.
+ */
+typedef struct hak_heap hak_arena_t;
+
+/* Smallest region hak_arena_create accepts, in bytes. A region of this
+ * size holds at least two chunks after its metadata and alignment; each
+ * chunk holds one slab of one size class or one large block. */
+#define HAK_ARENA_MIN_SIZE ((size_t)256 << 10)
+
+/* Flags of hak_arena_create: what the region promises. A caller's buffer
+ * usually promises neither, and then hakmem never gives its pages back to
+ * the system and clears every calloc block itself. */
+#define HAK_ARENA_ZEROED 1u    /* the region reads as zero when handed in */
+#define HAK_ARENA_PURGEABLE 2u /* free pages may be given back to the system
+                                * (hosted: madvise(MADV_DONTNEED)); they
+                                * read as zero afterwards */
+
+/* Tuning of an arena's purging (only with HAK_ARENA_PURGEABLE). */
+typedef struct hak_arena_params {
+    size_t purge_high;   /* bytes of free, not yet purged chunks that
+                          * trigger a purge at once */
+    size_t purge_low;    /* bytes such a purge leaves (the warm reserve) */
+    uint32_t decay_ms;   /* free chunks unused for a whole epoch of this
+                          * many milliseconds are purged down to purge_low
+                          * (0: no decay) */
+} hak_arena_params_t;
+
+/* Builds an arena inside [base, base + len). base must be 16-byte aligned;
+ * the arena aligns what it needs inside the region (about 64 KiB of the
+ * region goes to alignment in the worst case). flags: HAK_ARENA_* above.
+ * Returns the arena, whose handle lies inside the region, or NULL when
+ * base is NULL or not 16-byte aligned, len < HAK_ARENA_MIN_SIZE, the
+ * region wraps around the address space, or flags has unknown bits. The
+ * region must stay untouched by the caller until hak_arena_destroy. */
+hak_arena_t *hak_arena_create(void *base, size_t len, unsigned flags);
+
+/* hak_arena_create with purge parameters (NULL: the defaults, scaled to
+ * the region: purge_high = min(48 MiB, len / 8), purge_low = half of it,
+ * decay_ms = 1000). Also NULL when params has purge_low > purge_high. */
+hak_arena_t *hak_arena_create_ex(void *base, size_t len, unsigned flags,
+                                 const hak_arena_params_t *params);
+
+/* Ends the arena: the whole region is the caller's again. Blocks still
+ * allocated from it are the caller's problem: they are no longer blocks
+ * (using or freeing them afterwards is undefined). Passing a destroyed or
+ * never-created arena to any hak_arena_ function is reported (fatal). */
+void hak_arena_destroy(hak_arena_t *arena);
+
+/* The malloc family over an arena, with the contracts of the hak_
+ * functions above: on exhaustion they return NULL (the hosted build sets
+ * errno = ENOMEM), every live block stays intact, frees keep working and
+ * allocation works again once blocks are freed. hak_arena_aligned_alloc
+ * returns NULL for an alignment that is not a power of two;
+ * hak_arena_calloc for a product that overflows. When a size class cannot
+ * get a slab of its own (a small region, more classes in use than chunks),
+ * a block of a larger class or a run of chunks serves the request. */
+void *hak_arena_malloc(hak_arena_t *arena, size_t size);
+void *hak_arena_calloc(hak_arena_t *arena, size_t count, size_t size);
+void *hak_arena_realloc(hak_arena_t *arena, void *ptr, size_t size);
+void *hak_arena_aligned_alloc(hak_arena_t *arena, size_t alignment, size_t size);
+void hak_arena_free(hak_arena_t *arena, void *ptr);
+size_t hak_arena_usable_size(hak_arena_t *arena, const void *ptr);
+
+/* Where the bytes of an arena's region are, at the moment of the call.
+ * region_bytes = meta_bytes + free_bytes + in_use_bytes exactly. */
+typedef struct hak_arena_stats {
+    uint64_t region_bytes;  /* len given to hak_arena_create (the process
+                             * heap: address space backed so far) */
+    uint64_t meta_bytes;    /* arena state, chunk table, alignment, and in
+                             * each slab its header and the tail too short
+                             * for a block */
+    uint64_t free_bytes;    /* free chunks, and slab blocks that are free
+                             * in their slab (listed, purged or never
+                             * carved) or parked in a transfer batch */
+    uint64_t in_use_bytes;  /* large blocks' whole runs, and slab blocks
+                             * (header byte included) handed out or held in
+                             * a thread's or CPU's cache */
+    uint64_t large_bytes;   /* of in_use_bytes: large blocks' runs */
+    uint64_t slab_bytes;    /* chunks held by slabs (their blocks, free or
+                             * not, and their metadata) */
+    uint64_t slabs;         /* slabs currently owned by size classes */
+    uint64_t large_blocks;  /* live large blocks */
+    uint64_t dirty_bytes;   /* free chunks that may hold old data */
+    uint64_t purged_bytes;  /* bytes given back to the system so far */
+    uint64_t refills;       /* cache refills and uncached allocations */
+    uint64_t flushes;       /* cache flushes and uncached frees */
+} hak_arena_stats_t;
+
+/* Fills *out. Returns 0, or -1 when out is NULL. Takes each of the
+ * arena's locks in turn; never slows the allocation paths. */
+int hak_arena_stats(hak_arena_t *arena, hak_arena_stats_t *out);
+
+/* The process heap behind hak_malloc (and malloc) as an arena handle, for
+ * hak_arena_stats and hak_arena_check (hak_arena_malloc and friends work
+ * on it too, without the thread caches). NULL when the heap cannot be set
+ * up. Hosted build only. hak_arena_destroy refuses it (fatal). */
+hak_arena_t *hak_process_arena(void);
+
+/* Walks every slab, free list and chunk of the arena and checks its
+ * invariants. Returns 0 when they hold; otherwise reports each broken
+ * invariant (one line each) and returns the number found. */
+int hak_arena_check(hak_arena_t *arena);
+
 /* A marker that identifies hakmem as the allocator in a running process:
  * returns the string "hakmem <version>". */
 const char *hak_version(void);

@@ -2,13 +2,24 @@
  * platform.h - the contract every hakmem port implements.
  *
  * The core (core/) calls only the functions declared here and freestanding C
- * headers. A port (hosted/ for Linux, freestanding/ for bare metal) defines
- * each of them. The current thread's or CPU's cache is chosen by the port,
- * which passes it to the core explicitly; so are the heap and any pinning
- * (interrupts off on bare metal, nothing on a hosted thread).
+ * headers. A port (hosted/ for Linux, freestanding/ for bare metal, the test
+ * platform in tests/core/) defines each of them. The core never reserves
+ * memory itself: a port hands it regions (hak_arena_create, or the internal
+ * hak_heap_setup with a growth hook), and chooses the cache a call uses (a
+ * thread's or a CPU's) and passes it to the core explicitly.
  *
- * Every function may be called with no hakmem lock held and with core locks
- * held; none may call back into hakmem.
+ * The pinning rule: every core entry that can take a lock runs with the
+ * caller pinned to its cache. On bare metal that means interrupts off on
+ * the calling CPU for the whole call, so an interrupt handler on the same
+ * CPU never finds a cache half-updated or a core lock held by the code it
+ * interrupted. A hosted thread is always pinned to its own cache.
+ *
+ * Every function may be called with core locks held; none may call back
+ * into hakmem, and none may allocate.
+ *
+ * Capabilities are compile-time constants, set with -D when core/ is
+ * compiled for a port; a port without a capability defines it to 0, does
+ * not implement the functions it guards, and pays nothing for it.
  */
 #ifndef HAKMEM_PLATFORM_H
 #define HAKMEM_PLATFORM_H
@@ -16,23 +27,55 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Reserves `size` bytes of address space aligned to `align` (a power of two,
- * at least 4096), readable and writable, reading as zero until written.
- * Memory may be committed lazily on first touch. Returns NULL when the
- * platform cannot provide the range (the core then tries a smaller size). */
-void *hak_plat_reserve(size_t size, size_t align);
+/* 1: the port implements hak_plat_purge, and arenas created with
+ * HAK_ARENA_PURGEABLE give free pages back to it. */
+#ifndef HAK_PLAT_HAS_PURGE
+#define HAK_PLAT_HAS_PURGE 1
+#endif
 
-/* Returns a range obtained from hak_plat_reserve (whole, same size). */
-void hak_plat_release(void *base, size_t size);
+/* 1: the port implements hak_plat_clock_ms, and purging decays with time
+ * (HAK_PURGE_DECAY_MS); 0: only the volume rule purges. */
+#ifndef HAK_PLAT_HAS_CLOCK
+#define HAK_PLAT_HAS_CLOCK 1
+#endif
 
-/* Tells the platform that the page-aligned range [p, p + size) inside a
- * reservation holds no data: it may drop the backing memory. The range stays
- * usable and reads as zero afterwards. Returns 1 if the memory now reads as
- * zero, 0 if the platform kept the old contents (a no-op port). */
+/* 1: the port implements hak_plat_is_pinned, and debug builds (HAK_DEBUG)
+ * check the pinning rule at every core lock. */
+#ifndef HAK_PLAT_HAS_PIN_CHECK
+#define HAK_PLAT_HAS_PIN_CHECK 0
+#endif
+
+/* Bytes of the unit hak_plat_purge works in (a power of two, at most the
+ * chunk size). The core purges only whole, aligned pages of this size. */
+#ifndef HAK_PLAT_PAGE_SIZE
+#define HAK_PLAT_PAGE_SIZE 4096u
+#endif
+
+#if HAK_PLAT_HAS_PURGE
+/* Tells the platform that the page-aligned range [p, p + size) (size a
+ * multiple of HAK_PLAT_PAGE_SIZE) holds no data: it may drop the backing
+ * memory. The range stays usable. Returns 1 if the memory now reads as
+ * zero, 0 if the platform kept the old contents. Called only for arenas
+ * created with HAK_ARENA_PURGEABLE. */
 int hak_plat_purge(void *p, size_t size);
+#endif
+
+#if HAK_PLAT_HAS_CLOCK
+/* Returns a monotonic time in milliseconds (any origin). Called on slow
+ * paths only (refill, flush, chunk allocation). */
+uint64_t hak_plat_clock_ms(void);
+#endif
+
+#if HAK_PLAT_HAS_PIN_CHECK
+/* Returns 1 when the caller is pinned to its cache (bare metal: interrupts
+ * are off on this CPU), 0 otherwise. Debug builds only. */
+int hak_plat_is_pinned(void);
+#endif
 
 /* Called by a waiter spinning on a core lock, `spins` being how many times it
- * has already waited. Short waits should pause the CPU; long ones may yield. */
+ * has already waited. Short waits should pause the CPU. On bare metal it
+ * must never yield: under the pinning rule the holder runs on another CPU
+ * and releases soon. A hosted port may put a long waiter to sleep. */
 void hak_plat_lock_wait(unsigned spins);
 
 /* Writes n bytes of text to the platform's diagnostic output (stderr, UART).
@@ -40,16 +83,18 @@ void hak_plat_lock_wait(unsigned spins);
 void hak_plat_write(const char *text, size_t n);
 
 /* Stops the program after a fatal fault that was already reported with
- * hak_plat_write (hosted: abort(), so a core dump shows the caller). */
+ * hak_plat_write (hosted: abort(), so a core dump shows the caller). Must
+ * not return. */
 _Noreturn void hak_plat_panic(void);
 
-/* Returns a monotonic time in milliseconds (any origin), or 0 when the
- * platform has no clock. Called on the arena's slow paths only. */
-uint64_t hak_plat_clock_ms(void);
+/* Called once each time an allocation is about to return NULL because
+ * memory is exhausted (hosted: sets errno to ENOMEM; bare metal: may do
+ * nothing). Not called for bad arguments. */
+void hak_plat_out_of_memory(void);
 
-/* Returns 64 bits of entropy for the keys that encode free lists and block
- * headers. A port without entropy may return a fixed value (weaker hardening,
- * same correctness). */
+/* Returns 64 bits of entropy for the keys that encode free lists and slab
+ * tags. A port without entropy may return a fixed value (weaker hardening,
+ * same correctness). Called when an arena is set up. */
 uint64_t hak_plat_entropy(void);
 
 #endif /* HAKMEM_PLATFORM_H */

@@ -1,0 +1,391 @@
+/*
+ * arena.c - chunk allocator.
+ *
+ * Chunk map, one 32-bit word per chunk:
+ *   USED | LARGE? | back   every chunk of a live run; back = offset to its
+ *                          first chunk (tab[first].prev holds the length)
+ *   FREE | DIRTY? | len    first and last chunk of a free extent
+ *   0                      inside a free extent, or never used (>= top)
+ * Free extents sit on doubly linked lists by floor(log2(len)), linked
+ * through tab[i].prev and tab[i].next of their first chunk.
+ * A DIRTY extent may hold old data; a clean one reads as zero.
+ */
+#include "chunks.h"
+#include "report.h"
+
+#define USED 0x80000000u
+#define LARGE 0x40000000u
+#define FREE 0x40000000u
+#define DIRTY 0x20000000u
+#define LEN_MASK 0x1fffffffu
+#define NONE 0xffffffffu
+
+static void insert_coalesced(hak_chunks_t *a, uint32_t i, uint32_t n, uint32_t dirty);
+static void decay_step(hak_chunks_t *a);
+
+static inline unsigned log2_floor(uint32_t v)
+{
+    return 31u - (unsigned)__builtin_clz(v);
+}
+
+static inline int is_free_edge(uint32_t e)
+{
+    return (e & (USED | FREE)) == FREE;
+}
+
+void hak_chunks_init(hak_chunks_t *a, uintptr_t base, uint32_t backed, uint32_t max,
+                     hak_chunk_entry_t *tab, int zeroed, int can_purge, hak_chunks_grow_fn grow)
+{
+    a->base = base;
+    a->nchunks = backed;
+    a->max_chunks = max;
+    a->top = 0;
+    a->tab = tab;
+    a->grow = grow;
+    a->fresh_zeroed = (uint8_t)(zeroed != 0);
+    a->can_purge = (uint8_t)(HAK_PLAT_HAS_PURGE && can_purge);
+    for (unsigned b = 0; b < 32; b++)
+        a->bins[b] = NONE;
+}
+
+/* Never-used chunks are clean only where the region promised zeroes. */
+static uint32_t fresh_flag(const hak_chunks_t *a)
+{
+    return a->fresh_zeroed ? 0u : DIRTY;
+}
+
+/* Makes chunks below `end` usable, growing the area if it can. */
+static int ensure_backed(hak_chunks_t *a, uint64_t end)
+{
+    if (end <= a->nchunks)
+        return 1;
+    if (end > a->max_chunks || !a->grow)
+        return 0;
+    return a->grow(a, (uint32_t)end) == 0;
+}
+
+static void extent_insert(hak_chunks_t *a, uint32_t i, uint32_t len, uint32_t dirty)
+{
+    uint32_t word = FREE | dirty | len;
+    a->tab[i].word = word;
+    a->tab[i + len - 1u].word = word;
+    unsigned b = log2_floor(len);
+    uint32_t head = a->bins[b];
+    a->tab[i].prev = NONE;
+    a->tab[i].next = head;
+    if (head != NONE)
+        a->tab[head].prev = i;
+    a->bins[b] = i;
+    if (dirty)
+        a->dirty += (size_t)len << HAK_CHUNK_SHIFT;
+}
+
+/* Unlinks extent i and clears its edge words; returns its dirty flag. */
+static uint32_t extent_remove(hak_chunks_t *a, uint32_t i)
+{
+    uint32_t word = a->tab[i].word;
+    uint32_t len = word & LEN_MASK;
+    uint32_t prev = a->tab[i].prev, next = a->tab[i].next;
+    if (prev != NONE)
+        a->tab[prev].next = next;
+    else
+        a->bins[log2_floor(len)] = next;
+    if (next != NONE)
+        a->tab[next].prev = prev;
+    a->tab[i].word = 0;
+    a->tab[i + len - 1u].word = 0;
+    if (word & DIRTY)
+        a->dirty -= (size_t)len << HAK_CHUNK_SHIFT;
+    return word & DIRTY;
+}
+
+static void mark_used(hak_chunks_t *a, uint32_t s, uint32_t n, int large)
+{
+    uint32_t kind = USED | (large ? LARGE : 0u);
+    for (uint32_t k = 0; k < n; k++)
+        a->tab[s + k].word = kind | k;
+    a->tab[s].prev = n;
+}
+
+/* First chunk >= i whose address is a multiple of align. */
+static uint32_t align_chunk(const hak_chunks_t *a, uint32_t i, size_t align)
+{
+    uintptr_t addr = a->base + ((uintptr_t)i << HAK_CHUNK_SHIFT);
+    uintptr_t up = (addr + align - 1u) & ~(uintptr_t)(align - 1u);
+    return (uint32_t)((up - a->base) >> HAK_CHUNK_SHIFT);
+}
+
+static int take_from_bins(hak_chunks_t *a, uint32_t n, size_t align, uint32_t *out, int *zeroed)
+{
+    for (unsigned b = log2_floor(n); b < 32; b++) {
+        for (uint32_t i = a->bins[b]; i != NONE; i = a->tab[i].next) {
+            uint32_t len = a->tab[i].word & LEN_MASK;
+            uint32_t s = align_chunk(a, i, align);
+            if ((uint64_t)s + n > (uint64_t)i + len)
+                continue;
+            uint32_t dirty = extent_remove(a, i);
+            if (s > i)
+                extent_insert(a, i, s - i, dirty);
+            if (s + n < i + len)
+                extent_insert(a, s + n, i + len - (s + n), dirty);
+            *out = s;
+            *zeroed = !dirty;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+uintptr_t hak_chunks_alloc(hak_chunks_t *a, uint32_t n, size_t align, int large, int *zeroed)
+{
+    uintptr_t result = 0;
+    hak_lock(&a->lock);
+    size_t bytes = (size_t)n << HAK_CHUNK_SHIFT;
+    if (n == 0 || (a->limit && a->used + bytes > a->limit))
+        goto out;
+    uint32_t s;
+    if (!take_from_bins(a, n, align, &s, zeroed)) {
+        s = align_chunk(a, a->top, align);
+        if (!ensure_backed(a, (uint64_t)s + n))
+            goto out;
+        if (s > a->top)
+            extent_insert(a, a->top, s - a->top, fresh_flag(a));
+        __atomic_store_n(&a->top, s + n, __ATOMIC_RELAXED);
+        *zeroed = a->fresh_zeroed;
+    }
+    mark_used(a, s, n, large);
+    a->used += bytes;
+    if (large) {
+        a->large_live++;
+        a->large_bytes += bytes;
+    }
+    result = a->base + ((uintptr_t)s << HAK_CHUNK_SHIFT);
+    decay_step(a);
+out:
+    hak_unlock(&a->lock);
+    return result;
+}
+
+
+/* Purges dirty extents, largest bins first, until at most `keep` dirty
+ * bytes remain; each purged extent joins its clean neighbours. */
+static size_t purge_locked(hak_chunks_t *a, size_t keep)
+{
+    size_t purged = 0;
+#if HAK_PLAT_HAS_PURGE
+    if (!a->can_purge)
+        return 0;
+    for (int b = 31; b >= 0 && a->dirty > keep; b--) {
+        uint32_t i = a->bins[b];
+        while (i != NONE && a->dirty > keep) {
+            uint32_t next = a->tab[i].next;
+            uint32_t word = a->tab[i].word;
+            uint32_t len = word & LEN_MASK;
+            size_t bytes = (size_t)len << HAK_CHUNK_SHIFT;
+            if ((word & DIRTY)
+                && hak_plat_purge((void *)(a->base + ((uintptr_t)i << HAK_CHUNK_SHIFT)), bytes)) {
+                extent_remove(a, i);
+                insert_coalesced(a, i, len, 0);
+                purged += bytes;
+                /* The list may have changed under us: restart this bin. */
+                next = a->bins[b];
+            }
+            i = next;
+        }
+    }
+    a->purged_total += purged;
+#else
+    (void)a;
+    (void)keep;
+#endif
+    return purged;
+}
+
+/* Inserts the free extent [i, i + n) merged with free neighbours of the same
+ * dirtiness (a clean extent stays apart from a dirty one, so the dirty count
+ * is exact and a purge never repeats work). */
+static void insert_coalesced(hak_chunks_t *a, uint32_t i, uint32_t n, uint32_t dirty)
+{
+    if (i > 0 && is_free_edge(a->tab[i - 1u].word) && (a->tab[i - 1u].word & DIRTY) == dirty) {
+        uint32_t left = i - (a->tab[i - 1u].word & LEN_MASK);
+        extent_remove(a, left);
+        n += i - left;
+        i = left;
+    }
+    if (i + n < a->top && is_free_edge(a->tab[i + n].word) && (a->tab[i + n].word & DIRTY) == dirty) {
+        uint32_t len = a->tab[i + n].word & LEN_MASK;
+        extent_remove(a, i + n);
+        n += len;
+    }
+    extent_insert(a, i, n, dirty);
+}
+
+/* Ends the decay epoch when it is over: purges what stayed dirty and unused
+ * for all of it (see HAK_PURGE_DECAY_MS). Called with the lock held after
+ * each change of the dirty count. Compiled away without clock or purge. */
+static void decay_step(hak_chunks_t *a)
+{
+#if HAK_PLAT_HAS_CLOCK && HAK_PLAT_HAS_PURGE
+    if (!a->can_purge || !a->decay_ms)
+        return;
+    if (a->dirty < a->dirty_min)
+        a->dirty_min = a->dirty;
+    uint64_t now = hak_plat_clock_ms();
+    if (now - a->epoch_ms < a->decay_ms)
+        return;
+    if (a->dirty_min > a->purge_low)
+        purge_locked(a, a->dirty - (a->dirty_min - a->purge_low));
+    __atomic_store_n(&a->epoch_ms, now, __ATOMIC_RELAXED);
+    a->dirty_min = a->dirty;
+#else
+    (void)a;
+#endif
+}
+
+void hak_chunks_free(hak_chunks_t *a, uintptr_t addr, uint32_t n)
+{
+    uint32_t i = (uint32_t)((addr - a->base) >> HAK_CHUNK_SHIFT);
+    hak_lock(&a->lock);
+    if (a->tab[i].word & LARGE) {
+        a->large_live--;
+        a->large_bytes -= (size_t)n << HAK_CHUNK_SHIFT;
+    }
+    for (uint32_t k = 0; k < n; k++)
+        a->tab[i + k].word = 0;
+    a->used -= (size_t)n << HAK_CHUNK_SHIFT;
+    insert_coalesced(a, i, n, DIRTY);
+    if (a->can_purge && a->dirty > a->purge_high)
+        purge_locked(a, a->purge_low);
+    decay_step(a);
+    hak_unlock(&a->lock);
+}
+
+int hak_chunks_grow(hak_chunks_t *a, uintptr_t addr, uint32_t n, uint32_t want)
+{
+    uint32_t s = (uint32_t)((addr - a->base) >> HAK_CHUNK_SHIFT);
+    uint32_t end = s + n, extra = want - n;
+    size_t bytes = (size_t)extra << HAK_CHUNK_SHIFT;
+    int ok = 0;
+    hak_lock(&a->lock);
+    if (a->limit && a->used + bytes > a->limit)
+        goto out;
+    if (end == a->top) {
+        if (!ensure_backed(a, (uint64_t)end + extra))
+            goto out;
+        __atomic_store_n(&a->top, end + extra, __ATOMIC_RELAXED);
+    } else if (end < a->top && is_free_edge(a->tab[end].word)
+               && (a->tab[end].word & LEN_MASK) >= extra) {
+        uint32_t len = a->tab[end].word & LEN_MASK;
+        uint32_t dirty = extent_remove(a, end);
+        if (len > extra)
+            extent_insert(a, end + extra, len - extra, dirty);
+    } else {
+        goto out;
+    }
+    for (uint32_t k = n; k < want; k++)
+        a->tab[s + k].word = USED | LARGE | k;
+    a->tab[s].prev = want;
+    a->used += bytes;
+    a->large_bytes += bytes;
+    ok = 1;
+out:
+    hak_unlock(&a->lock);
+    return ok;
+}
+
+uintptr_t hak_chunks_large_run(hak_chunks_t *a, uintptr_t p, uint32_t *n)
+{
+    if (p < a->base)
+        return 0;
+    uintptr_t i = (p - a->base) >> HAK_CHUNK_SHIFT;
+    /* Unlocked: the words of a live run do not change until it is freed. */
+    if (i >= __atomic_load_n(&a->top, __ATOMIC_RELAXED))
+        return 0;
+    uint32_t word = a->tab[i].word;
+    if ((word & (USED | LARGE)) != (USED | LARGE))
+        return 0;
+    uint32_t first = (uint32_t)i - (word & LEN_MASK);
+    *n = a->tab[first].prev;
+    return a->base + ((uintptr_t)first << HAK_CHUNK_SHIFT);
+}
+
+void hak_chunks_tick(hak_chunks_t *a)
+{
+#if HAK_PLAT_HAS_CLOCK && HAK_PLAT_HAS_PURGE
+    if (!a->can_purge || !a->decay_ms)
+        return;
+    uint64_t now = hak_plat_clock_ms();
+    if (now - __atomic_load_n(&a->epoch_ms, __ATOMIC_RELAXED) < a->decay_ms)
+        return;
+    hak_lock(&a->lock);
+    decay_step(a);
+    hak_unlock(&a->lock);
+#else
+    (void)a;
+#endif
+}
+
+size_t hak_chunks_purge(hak_chunks_t *a, size_t keep)
+{
+    hak_lock(&a->lock);
+    size_t purged = purge_locked(a, keep);
+    hak_unlock(&a->lock);
+    return purged;
+}
+
+unsigned hak_chunks_check(hak_chunks_t *a)
+{
+    unsigned bad = 0;
+    size_t used = 0, dirty = 0, large = 0;
+    hak_lock(&a->lock);
+    if (a->top > a->nchunks || a->nchunks > a->max_chunks) {
+        hak_report("arena check: chunk counts out of order, top", (void *)(uintptr_t)a->top);
+        bad++;
+    }
+    for (uint32_t i = 0; i < a->top;) {
+        uint32_t word = a->tab[i].word;
+        if (word & USED) {
+            uint32_t n = a->tab[i].prev;
+            if ((word & LEN_MASK) != 0 || n == 0 || i + n > a->top) {
+                hak_report("arena check: bad run head at chunk", (void *)(uintptr_t)i);
+                bad++;
+                break;
+            }
+            for (uint32_t k = 1; k < n; k++)
+                if (a->tab[i + k].word != ((word & ~LEN_MASK) | k)) {
+                    hak_report("arena check: bad run word at chunk", (void *)(uintptr_t)(i + k));
+                    bad++;
+                }
+            used += (size_t)n << HAK_CHUNK_SHIFT;
+            if (word & LARGE)
+                large += (size_t)n << HAK_CHUNK_SHIFT;
+            i += n;
+        } else if (is_free_edge(word)) {
+            uint32_t len = word & LEN_MASK;
+            if (len == 0 || i + len > a->top || a->tab[i + len - 1u].word != word) {
+                hak_report("arena check: bad free extent at chunk", (void *)(uintptr_t)i);
+                bad++;
+                break;
+            }
+            for (uint32_t k = 1; k + 1u < len; k++)
+                if (a->tab[i + k].word != 0) {
+                    hak_report("arena check: stale word in free extent at chunk",
+                               (void *)(uintptr_t)(i + k));
+                    bad++;
+                }
+            if (word & DIRTY)
+                dirty += (size_t)len << HAK_CHUNK_SHIFT;
+            i += len;
+        } else {
+            hak_report("arena check: chunk in no run or extent", (void *)(uintptr_t)i);
+            bad++;
+            break;
+        }
+    }
+    if (!bad && (used != a->used || dirty != a->dirty || large != a->large_bytes)) {
+        hak_report("arena check: used/dirty totals disagree, used", (void *)used);
+        bad++;
+    }
+    hak_unlock(&a->lock);
+    return bad;
+}
