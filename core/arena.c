@@ -236,4 +236,5 @@ void hak_heap_stats(hak_heap_t *h, hak_arena_stats_t *out)
     out->dirty_bytes = k->dirty;
     out->purged_bytes = k->purged_total;
     hak_unlock(&k->lock);
+    out->caches_released = __atomic_load_n(&h->caches_released, __ATOMIC_RELAXED);
 }

@@ -67,7 +67,8 @@ typedef struct hak_central {
 
 #define HAK_TC_NEW 0u          /* zeroed storage: set up on first slow path */
 #define HAK_TC_LIVE 1u
-#define HAK_TC_DEAD 2u         /* handed back at thread exit: no caching */
+#define HAK_TC_DEAD 2u         /* handed back (hak_cache_release, e.g. at
+                                * thread exit): later calls bypass it */
 
 /* One thread's (or CPU's) cache of free blocks for one class. */
 typedef struct hak_tbin {

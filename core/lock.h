@@ -6,15 +6,23 @@
 #define HAKMEM_LOCK_H
 
 #include <stdatomic.h>
+#include "config.h"
+#include "report.h"
 #include "../platform/platform.h"
 
 typedef struct hak_lock {
     atomic_int held; /* 0 free, 1 held; zero-initialised storage is unlocked */
 } hak_lock_t;
 
-/* Acquires the lock, waiting through hak_plat_lock_wait while it is held. */
+/* Acquires the lock, waiting through hak_plat_lock_wait while it is held.
+ * The caller must be pinned (platform.h); a debug build on a port with
+ * HAK_PLAT_HAS_PIN_CHECK checks it and reports the lock (fatal). */
 static inline void hak_lock(hak_lock_t *l)
 {
+#if HAK_DEBUG && HAK_PLAT_HAS_PIN_CHECK
+    if (!hak_plat_is_pinned())
+        hak_fault("core lock taken by a caller that is not pinned, lock", l);
+#endif
     unsigned spins = 0;
     for (;;) {
         if (!atomic_exchange_explicit(&l->held, 1, memory_order_acquire))

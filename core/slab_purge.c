@@ -5,10 +5,11 @@
 #include "debug.h"
 #include "report.h"
 
-/* Pages are 4 KiB; a one-chunk slab has 16 of them. */
-#define PAGE_SHIFT 12u
+/* Pages are the platform's purge unit; a one-chunk slab has 16 of 4 KiB. */
+#define PAGE_SHIFT ((unsigned)__builtin_ctz(HAK_PLAT_PAGE_SIZE))
 #define SLAB_PAGES (HAK_CHUNK_SIZE >> PAGE_SHIFT)
-_Static_assert(SLAB_PAGES <= 16u, "purged-page mask is 16 bits");
+_Static_assert(HAK_PLAT_PAGE_SIZE >= 4096u && (HAK_PLAT_PAGE_SIZE & (HAK_PLAT_PAGE_SIZE - 1u)) == 0,
+               "purge pages are a power of two of at least 4 KiB (the purged-page mask is 16 bits)");
 
 /* A class must hold at least this many bytes of listed free blocks before
  * its slabs' pages are purged, so that ordinary churn never pays for it. */
@@ -40,6 +41,8 @@ uint32_t hak_slab_purge_maybe(hak_heap_t *h, hak_central_t *cl, hak_slab_t *s, u
     uint32_t outside = s->carved - s->nfree - s->npurged;
     /* Each purge halves the mark, so a slab emptying block by block is
      * walked about log2(capacity) times, not once per free. */
+    if (!HAK_PLAT_HAS_PURGE || !h->chunks.can_purge)
+        return 0;
     if (g->slab_shift != HAK_CHUNK_SHIFT || s == cl->carving || 2u * outside > s->purge_mark
         || (uint64_t)cl->listed * g->stride < PURGE_CLASS_MIN)
         return 0;
@@ -83,8 +86,10 @@ uint32_t hak_slab_purge_maybe(hak_heap_t *h, hak_central_t *cl, hak_slab_t *s, u
         uint32_t end = page;
         while (end < SLAB_PAGES && (fresh & (1u << end)))
             end++;
+#if HAK_PLAT_HAS_PURGE
         hak_plat_purge((void *)((uintptr_t)s + ((uintptr_t)page << PAGE_SHIFT)),
                        (size_t)(end - page) << PAGE_SHIFT);
+#endif
         page = end;
     }
     return moved;

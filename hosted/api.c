@@ -193,7 +193,7 @@ HAK_EXPORT int hak_stats(hak_stats_t *out)
     out->large_blocks = a.large_blocks;
     out->refills = a.refills;
     out->flushes = a.flushes;
-    out->threads_exited = __atomic_load_n(&HEAP->caches_released, __ATOMIC_RELAXED);
+    out->threads_exited = a.caches_released;
     return 0;
 }
 

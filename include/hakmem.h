@@ -194,6 +194,8 @@ typedef struct hak_arena_stats {
     uint64_t purged_bytes;  /* bytes given back to the system so far */
     uint64_t refills;       /* cache refills and uncached allocations */
     uint64_t flushes;       /* cache flushes and uncached frees */
+    uint64_t caches_released; /* thread or CPU caches handed back (the
+                             * process heap: threads that exited) */
 } hak_arena_stats_t;
 
 /* Fills *out. Returns 0, or -1 when out is NULL. Takes each of the
