@@ -52,14 +52,16 @@ static int back_to(hak_heap_t *h, uint32_t n)
     return 0;
 }
 
-/* The chunk allocator's growth: a step of a quarter of what is there (at
- * least HAK_GROW_MIN_CHUNKS), or exactly `want` when the platform refuses
- * the step (an address-space limit near). */
+/* The chunk allocator's growth: a step of an eighth of what is there,
+ * between HAK_GROW_MIN_CHUNKS and HAK_GROW_MAX_CHUNKS, or exactly `want`
+ * when the platform refuses the step (an address-space limit near). */
 static int heap_grow(hak_chunks_t *c, uint32_t want)
 {
     hak_heap_t *h = heap_of(c);
     uint32_t have = c->nchunks;
-    uint64_t step = have / 4u > HAK_GROW_MIN_CHUNKS ? have / 4u : HAK_GROW_MIN_CHUNKS;
+    uint64_t step = have / 8u;
+    step = step < HAK_GROW_MIN_CHUNKS ? HAK_GROW_MIN_CHUNKS
+         : step > HAK_GROW_MAX_CHUNKS ? HAK_GROW_MAX_CHUNKS : step;
     uint64_t target = (uint64_t)have + step;
     if (target > c->max_chunks)
         target = c->max_chunks;

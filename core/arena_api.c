@@ -68,7 +68,7 @@ void *hak_arena_calloc(hak_arena_t *arena, size_t count, size_t size)
     hak_heap_t *h = live(arena, "hak_arena_calloc(): not a live arena");
     size_t total;
     if (__builtin_mul_overflow(count, size, &total))
-        return 0;
+        return hak_out_of_memory();
     if (total > HAK_MID_MAX) {
         int zeroed = 0;
         void *p = hak_large_alloc(h, total, 16, &zeroed);

@@ -67,12 +67,16 @@
 #define HAK_PURGE_DECAY_MS 1000u
 #endif
 
-/* Chunks a growable arena (the hosted process heap) adds at least per
- * growth: 64 chunks of 64 KiB = 4 MiB; a growth also adds a quarter of the
- * chunks already there, and retries with exactly what is needed when the
- * platform refuses the larger step (an address-space limit). */
+/* Chunks a growable arena (the hosted process heap) adds per growth beyond
+ * what a request needs: an eighth of the chunks already there, at least
+ * HAK_GROW_MIN_CHUNKS (4 MiB) and at most HAK_GROW_MAX_CHUNKS (64 MiB), so
+ * that address space mapped ahead of use stays small against a limit set
+ * later; a refused step is retried with exactly what is needed. */
 #ifndef HAK_GROW_MIN_CHUNKS
 #define HAK_GROW_MIN_CHUNKS 64u
+#endif
+#ifndef HAK_GROW_MAX_CHUNKS
+#define HAK_GROW_MAX_CHUNKS 1024u
 #endif
 
 /* Bytes a thread cache aims to move per refill or flush of one class. */

@@ -205,7 +205,7 @@ void hak_free_special(hak_heap_t *h, hak_tcache_t *tc, void *ptr)
     if (!ptr)
         return;
     if (!hak_in_arena(h, p)) {
-        if (hak_heap_ready(h) && p - h->base < (h->span16 << 4))
+        if (hak_heap_ready(h) && p - h->base < (__atomic_load_n(&h->span16, __ATOMIC_RELAXED) << 4))
             hak_fault("free(): misaligned pointer", ptr);
         hak_fault("free(): pointer not allocated by hakmem (not in this arena)", ptr);
     }

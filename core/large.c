@@ -26,8 +26,13 @@ void *hak_large_alloc(hak_heap_t *h, size_t size, size_t align, int *zeroed)
         return 0;
     size_t run_align = align > HAK_CHUNK_SIZE ? align : HAK_CHUNK_SIZE;
     uintptr_t run = hak_chunks_alloc(&h->chunks, (uint32_t)chunks, run_align, 1, zeroed);
-    if (!run)
-        return 0;
+    if (!run) {
+        /* Retained empty slabs and parked batches may hold the chunks. */
+        hak_heap_reclaim(h);
+        run = hak_chunks_alloc(&h->chunks, (uint32_t)chunks, run_align, 1, zeroed);
+        if (!run)
+            return 0;
+    }
     hak_large_t *hdr = (hak_large_t *)run;
     hdr->magic = LARGE_MAGIC(h, run);
     hdr->user = run + off;
@@ -59,7 +64,7 @@ void hak_large_free(hak_heap_t *h, void *p)
 size_t hak_large_usable(hak_heap_t *h, const void *p)
 {
     uint32_t n;
-    uintptr_t run = live_run(h, p, &n, "malloc_usable_size(): invalid pointer (large block)");
+    uintptr_t run = live_run(h, p, &n, "invalid pointer or double free (large block)");
     return ((size_t)n << HAK_CHUNK_SHIFT) - ((uintptr_t)p - run);
 }
 

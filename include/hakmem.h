@@ -160,8 +160,9 @@ void hak_arena_destroy(hak_arena_t *arena);
  * functions above: on exhaustion they return NULL (the hosted build sets
  * errno = ENOMEM), every live block stays intact, frees keep working and
  * allocation works again once blocks are freed. hak_arena_aligned_alloc
- * returns NULL for an alignment that is not a power of two;
- * hak_arena_calloc for a product that overflows. When a size class cannot
+ * returns NULL (errno untouched) for an alignment that is not a power of
+ * two; hak_arena_calloc returns NULL (errno = ENOMEM in the hosted build)
+ * for a product that overflows. When a size class cannot
  * get a slab of its own (a small region, more classes in use than chunks),
  * a block of a larger class or a run of chunks serves the request. */
 void *hak_arena_malloc(hak_arena_t *arena, size_t size);
@@ -172,7 +173,9 @@ void hak_arena_free(hak_arena_t *arena, void *ptr);
 size_t hak_arena_usable_size(hak_arena_t *arena, const void *ptr);
 
 /* Where the bytes of an arena's region are, at the moment of the call.
- * region_bytes = meta_bytes + free_bytes + in_use_bytes exactly. */
+ * region_bytes = meta_bytes + free_bytes + in_use_bytes exactly when no
+ * other thread changes the arena during the call (the figures are read
+ * one lock at a time). */
 typedef struct hak_arena_stats {
     uint64_t region_bytes;  /* len given to hak_arena_create (the process
                              * heap: address space backed so far) */

@@ -36,3 +36,4 @@ test: test-deps
 	$(MAKE) --no-print-directory test-build
 	tests/run_tests.sh $(BUILD) '$(T)'
 -include tests/hardening.mk
+-include tests/heap_limits.mk
