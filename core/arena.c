@@ -115,10 +115,15 @@ int hak_heap_setup(hak_heap_t *h, uintptr_t base, size_t len, unsigned flags,
     h->region_len = len;
     h->table_backed = growable ? 0 : (size_t)(data - lo);
     h->caches_released = 0;
+    h->coarse = !growable && n < HAK_COARSE_BELOW_CHUNKS;
     h->magic = HAK_HEAP_MAGIC ^ (uintptr_t)h;
     /* base is 16 bytes past the first chunk so that p - 1 of any pointer
      * that passes hak_in_arena lies inside the data chunks. */
     h->base = data + 16u;
+    uintptr_t window = HAK_CHUNK_SIZE;
+    while (window < ((uintptr_t)n << HAK_CHUNK_SHIFT) && window < ((uintptr_t)1 << 62))
+        window <<= 1;
+    h->link_mask = ~(window - 1u) | 15u;
     publish_span(h, c->nchunks);
     return 0;
 }
@@ -236,7 +241,7 @@ void hak_heap_stats(hak_heap_t *h, hak_arena_stats_t *out)
     out->slab_bytes = k->used - k->large_bytes;
     out->large_blocks = k->large_live;
     out->dirty_bytes = k->dirty;
-    out->purged_bytes = k->purged_total;
+    out->purged_bytes = __atomic_load_n(&k->purged_total, __ATOMIC_RELAXED);
     hak_unlock(&k->lock);
     out->caches_released = __atomic_load_n(&h->caches_released, __ATOMIC_RELAXED);
 }

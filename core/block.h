@@ -52,15 +52,40 @@ static inline void hak_link_store(const hak_heap_t *h, uintptr_t slot, uintptr_t
     *(uintptr_t *)slot = hak_link_encode(h, next, slot);
 }
 
+/* The arena's span for the membership test. A growing arena raises it
+ * (under the chunk lock, with a release store) while other threads read
+ * it: a thread holding a block of the grown part learnt of it through the
+ * synchronisation that handed the block over, so it never sees an older
+ * span; another thread's older value only concerns chunks it holds no
+ * pointer into. So release builds read it with a plain load, which the
+ * compiler folds into the compare (one instruction less on every free);
+ * ThreadSanitizer builds, which report any unsynchronised pair, read it
+ * atomically. */
+#if HAK_UNDER_TSAN
+#define HAK_SPAN16(h) __atomic_load_n(&(h)->span16, __ATOMIC_RELAXED)
+#else
+#define HAK_SPAN16(h) ((h)->span16)
+#endif
+
 /* 1 if p may be a block: inside the arena's backed chunks and 16-byte
  * aligned. Rotating p - base right by 4 moves a misalignment into the top
- * bits, so one unsigned compare tests both (sub, ror, cmp). span16 is read
- * atomically because a growing arena raises it under another lock. */
+ * bits, so one unsigned compare tests both (sub, ror, cmp). */
 static inline int hak_in_arena(const hak_heap_t *h, uintptr_t p)
 {
     uintptr_t d = p - h->base;
     uintptr_t rot = (d >> 4) | (d << (sizeof(uintptr_t) * 8u - 4u));
-    return rot < __atomic_load_n(&h->span16, __ATOMIC_RELAXED);
+    return rot < HAK_SPAN16(h);
+}
+
+/* 1 if a decoded free-list link may be followed: 16-byte aligned and
+ * inside the arena's power-of-two window (sub, and). A clobbered link
+ * decodes to a random 64-bit value, which this rejects with probability
+ * 1 - window / 2^64; it is a cheaper test than hak_in_arena for the
+ * allocation fast path, which dereferences the link only on the next
+ * allocation, and slow paths check links exactly (check_link). */
+static inline int hak_link_plausible(const hak_heap_t *h, uintptr_t next)
+{
+    return ((next - h->base) & h->link_mask) == 0;
 }
 
 /* The slab holding a block of class c. */

@@ -136,6 +136,70 @@ static int take_from_bins(hak_chunks_t *a, uint32_t n, size_t align, uint32_t *o
     return 0;
 }
 
+/* Takes [s, s + n) out of the adjacent free extents that start at extent
+ * head `i` (and, past top, out of the never-used chunks), giving back the
+ * parts outside it with their own dirtiness. Returns 1 if all of it reads
+ * as zero. */
+static int take_range(hak_chunks_t *a, uint32_t i, uint32_t s, uint32_t n)
+{
+    int zero = 1;
+    uint32_t end = s + n;
+    while (i < end && i < a->top) {
+        uint32_t word = a->tab[i].word, len = word & LEN_MASK;
+        if (i + len <= s) {
+            i += len;
+            continue;
+        }
+        uint32_t dirty = extent_remove(a, i);
+        if (dirty)
+            zero = 0;
+        if (i < s)
+            extent_insert(a, i, s - i, dirty);
+        if (i + len > end)
+            extent_insert(a, end, i + len - end, dirty);
+        i += len;
+    }
+    if (end > a->top) {
+        if (!a->fresh_zeroed)
+            zero = 0;
+        __atomic_store_n(&a->top, end, __ATOMIC_RELAXED);
+    }
+    return zero;
+}
+
+/* The last resort before failing: a place for n aligned chunks across
+ * adjacent free extents (which stay apart when one is dirty and the other
+ * clean) and the never-used chunks after top. Walks the whole table, so
+ * only an arena about to return NULL pays for it. Returns 1 and the first
+ * chunk in *out when one is found. */
+static int take_spanning(hak_chunks_t *a, uint32_t n, size_t align, uint32_t *out, int *zeroed)
+{
+    uint32_t stretch = NONE;
+    for (uint32_t i = 0; i <= a->top;) {
+        int free_here = i == a->top || is_free_edge(a->tab[i].word);
+        if (free_here && stretch == NONE)
+            stretch = i;
+        if (!free_here) {
+            stretch = NONE;
+            i += a->tab[i].prev; /* a used run's head holds its length */
+            continue;
+        }
+        /* A stretch reaching top continues into never-used chunks. */
+        uint64_t stretch_end = i == a->top ? (uint64_t)a->max_chunks
+                                           : (uint64_t)i + (a->tab[i].word & LEN_MASK);
+        uint32_t s = align_chunk(a, stretch, align);
+        if ((uint64_t)s + n <= stretch_end && ensure_backed(a, (uint64_t)s + n)) {
+            *zeroed = take_range(a, stretch, s, n);
+            *out = s;
+            return 1;
+        }
+        if (i == a->top)
+            break;
+        i = (uint32_t)stretch_end;
+    }
+    return 0;
+}
+
 uintptr_t hak_chunks_alloc(hak_chunks_t *a, uint32_t n, size_t align, int large, int *zeroed)
 {
     uintptr_t result = 0;
@@ -146,12 +210,14 @@ uintptr_t hak_chunks_alloc(hak_chunks_t *a, uint32_t n, size_t align, int large,
     uint32_t s;
     if (!take_from_bins(a, n, align, &s, zeroed)) {
         s = align_chunk(a, a->top, align);
-        if (!ensure_backed(a, (uint64_t)s + n))
+        if (ensure_backed(a, (uint64_t)s + n)) {
+            if (s > a->top)
+                extent_insert(a, a->top, s - a->top, fresh_flag(a));
+            __atomic_store_n(&a->top, s + n, __ATOMIC_RELAXED);
+            *zeroed = a->fresh_zeroed;
+        } else if (!take_spanning(a, n, align, &s, zeroed)) {
             goto out;
-        if (s > a->top)
-            extent_insert(a, a->top, s - a->top, fresh_flag(a));
-        __atomic_store_n(&a->top, s + n, __ATOMIC_RELAXED);
-        *zeroed = a->fresh_zeroed;
+        }
     }
     mark_used(a, s, n, large);
     a->used += bytes;
@@ -193,7 +259,7 @@ static size_t purge_locked(hak_chunks_t *a, size_t keep)
             i = next;
         }
     }
-    a->purged_total += purged;
+    __atomic_fetch_add(&a->purged_total, purged, __ATOMIC_RELAXED);
 #else
     (void)a;
     (void)keep;

@@ -67,6 +67,17 @@
 #define HAK_PURGE_DECAY_MS 1000u
 #endif
 
+/* An arena of fewer chunks than this (a fixed region under about 4 MiB)
+ * serves its uncached calls (hak_arena_malloc and friends) from 11 coarse
+ * classes, one per power of two of the stride (32 to 32784 bytes): one
+ * slab per class in use would otherwise need more chunks than a small
+ * region has (85 classes, 15 chunks in 1 MiB), and a class that finds no
+ * chunk can only borrow from larger classes. Costs up to twice the memory
+ * per block in such arenas. */
+#ifndef HAK_COARSE_BELOW_CHUNKS
+#define HAK_COARSE_BELOW_CHUNKS 64u
+#endif
+
 /* Chunks a growable arena (the hosted process heap) adds per growth beyond
  * what a request needs: an eighth of the chunks already there, at least
  * HAK_GROW_MIN_CHUNKS (4 MiB) and at most HAK_GROW_MAX_CHUNKS (64 MiB), so
@@ -127,5 +138,17 @@ _Static_assert((HAK_HDR_KEY >= 0x55u && HAK_HDR_KEY < 0x80u)
 #endif
 
 #define HAK_CHUNK_SIZE ((size_t)1 << HAK_CHUNK_SHIFT)
+
+/* 1 in ThreadSanitizer builds, which need every racy read to be atomic. */
+#if defined(__SANITIZE_THREAD__)
+#define HAK_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HAK_UNDER_TSAN 1
+#endif
+#endif
+#ifndef HAK_UNDER_TSAN
+#define HAK_UNDER_TSAN 0
+#endif
 
 #endif /* HAKMEM_CONFIG_H */

@@ -24,7 +24,7 @@ static inline void *hak_bin_pop(hak_heap_t *h, hak_tcache_t *tc, hak_tbin_t *bin
         return hak_alloc_refill(h, tc, c);
     uintptr_t next = hak_link_next(h, p);
     /* A clobbered link decodes to a random value: outside the arena. */
-    if (HAK_CHECK_LINKS && HAK_UNLIKELY(!hak_in_arena(h, next)) && next != 0)
+    if (HAK_CHECK_LINKS && HAK_UNLIKELY(!hak_link_plausible(h, next)) && next != 0)
         hak_fault("corrupted free list (cached block's link)", (void *)p);
     bin->head = next;
     bin->room++;

@@ -109,12 +109,25 @@ void hak_free_overflow(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
     bin->room--;
 }
 
+/* The coarse class (HAK_COARSE_BELOW_CHUNKS) that serves class c in a
+ * small arena, or HAK_NUM_CLASSES when a run of chunks serves it. */
+static unsigned coarse_class(unsigned c)
+{
+    static const uint8_t coarse[] = { 1, 3, 7, 15, 31, 64, 68, 72, 76, 80, 84 };
+    for (unsigned k = 0; k < sizeof coarse; k++)
+        if (coarse[k] >= c)
+            return coarse[k];
+    return HAK_NUM_CLASSES;
+}
+
 void *hak_alloc_nocache(hak_heap_t *h, size_t size)
 {
     size_t request = hak_debug_request(size);
-    if (request > HAK_MID_MAX)
+    unsigned c = request <= HAK_MID_MAX ? hak_size_class(request) : HAK_NUM_CLASSES;
+    if (h->coarse && c < HAK_NUM_CLASSES)
+        c = coarse_class(c);
+    if (c >= HAK_NUM_CLASSES)
         return hak_alloc_large(h, request);
-    unsigned c = hak_size_class(request);
     uintptr_t p = (uintptr_t)take_one(h, c);
     if (!p)
         p = (uintptr_t)alloc_exhausted(h, 0, c);
@@ -205,7 +218,7 @@ void hak_free_special(hak_heap_t *h, hak_tcache_t *tc, void *ptr)
     if (!ptr)
         return;
     if (!hak_in_arena(h, p)) {
-        if (hak_heap_ready(h) && p - h->base < (__atomic_load_n(&h->span16, __ATOMIC_RELAXED) << 4))
+        if (hak_heap_ready(h) && p - h->base < (HAK_SPAN16(h) << 4))
             hak_fault("free(): misaligned pointer", ptr);
         hak_fault("free(): pointer not allocated by hakmem (not in this arena)", ptr);
     }

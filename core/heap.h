@@ -123,10 +123,15 @@ struct hak_heap {
                                 * a multiple of 16 and below span16 << 4 */
     uintptr_t span16;          /* (end of the backed chunks - base) >> 4;
                                 * 0 until set up, so nothing is inside */
+    uintptr_t link_mask;       /* (p - base) & link_mask != 0: p is outside
+                                * the power-of-two window around all the
+                                * chunks the arena can ever have */
     uintptr_t ptr_key;         /* free-list encoding key */
     uint32_t slab_key;
     uint8_t ready;
     /* Written at setup. */
+    uint8_t coarse;            /* few chunks: uncached calls use the coarse
+                                * classes (see hak_alloc_nocache) */
     uintptr_t magic;           /* HAK_HEAP_MAGIC ^ its address while live */
     uintptr_t region;          /* the region handed in */
     size_t region_len;

@@ -87,8 +87,10 @@ uint32_t hak_slab_purge_maybe(hak_heap_t *h, hak_central_t *cl, hak_slab_t *s, u
         while (end < SLAB_PAGES && (fresh & (1u << end)))
             end++;
 #if HAK_PLAT_HAS_PURGE
-        hak_plat_purge((void *)((uintptr_t)s + ((uintptr_t)page << PAGE_SHIFT)),
-                       (size_t)(end - page) << PAGE_SHIFT);
+        size_t bytes = (size_t)(end - page) << PAGE_SHIFT;
+        hak_plat_purge((void *)((uintptr_t)s + ((uintptr_t)page << PAGE_SHIFT)), bytes);
+        /* Under the class lock only: the total is shared with the chunks. */
+        __atomic_fetch_add(&h->chunks.purged_total, bytes, __ATOMIC_RELAXED);
 #endif
         page = end;
     }

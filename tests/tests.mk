@@ -37,3 +37,4 @@ test: test-deps
 	tests/run_tests.sh $(BUILD) '$(T)'
 -include tests/hardening.mk
 -include tests/heap_limits.mk
+-include tests/core.mk

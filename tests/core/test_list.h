@@ -1,0 +1,44 @@
+/*
+ * test_list.h - the registry of core tests: TEST(name, what) per test, in
+ * the order they run. Each names a `void test_name(void)` defined in one of
+ * the .c files of tests/core/ (a file per concern). Included by harness.h (to
+ * declare them) and harness.c (to list them) with TEST defined each time.
+ */
+/* two_arenas.c */
+TEST(two_arenas, "two arenas at once: interleaved blocks stay in their own region")
+/* exhaustion.c */
+TEST(exhaustion_recovery, "allocate until NULL, contents intact, free all, allocate again")
+/* fit.c */
+TEST(fit_across_top, "a run fits in freed chunks joined with the never-used ones after them")
+TEST(fit_clean_dirty, "a run fits in a purged stretch joined with a dirty one")
+TEST(fit_random, "random runs: NULL only when no free stretch is long enough")
+/* space.c */
+TEST(space_aligned, "64 MiB region, 64 KiB aligned: fraction handed out per size")
+TEST(space_misaligned, "64 MiB region at 64 KiB - 16: fraction handed out per size")
+/* classes.c */
+TEST(classes_descending, "1 MiB arena, one block of each of the 85 classes, largest first")
+TEST(classes_ascending, "1 MiB arena, one block of each of the 85 classes, smallest first")
+TEST(classes_random, "1 MiB arena, random classes until full: NULL only without room")
+/* purge.c */
+TEST(purge_volume, "PURGEABLE: past purge_high, purged down to purge_low")
+TEST(purge_decay, "PURGEABLE: dirty bytes unused for a whole epoch are purged")
+TEST(nopurge_chunks, "not PURGEABLE: no purge from volume or decay")
+TEST(nopurge_slab_pages, "not PURGEABLE: no purge of a nearly empty slab's pages")
+TEST(purge_slab_pages_counted, "PURGEABLE: slab page purges show in purged_bytes")
+/* calloc.c */
+TEST(calloc_dirty_region, "calloc zeroes over a region filled with 0xAA (no ZEROED flag)")
+TEST(calloc_zeroed_region, "calloc zeroes with HAK_ARENA_ZEROED, fresh and reused memory")
+/* accounting.c */
+TEST(accounting, "random load: stats add up byte for byte and match the live blocks")
+/* bad_input.c */
+TEST(bad_free_other_arena, "a block of arena A freed into arena B is reported")
+TEST(bad_free_never_allocated, "pointers into B's region never handed out are reported")
+TEST(bad_free_foreign, "a static variable freed into an arena is reported")
+TEST(bad_double_free, "double free of a small, a mid and a large block is reported")
+TEST(bad_create, "bad regions, flags and params: hak_arena_create returns NULL")
+TEST(bad_destroyed_arena, "a destroyed arena passed to hak_arena_ calls is reported")
+TEST(bad_aligned_alloc, "aligned_alloc with an alignment not a power of two: NULL")
+TEST(bad_calloc_overflow, "calloc whose product overflows: NULL")
+TEST(realloc_content, "realloc shrinking and growing keeps the content")
+/* lifecycle.c */
+TEST(region_reuse, "after hak_arena_destroy the region is the caller's, reusable")
