@@ -151,12 +151,25 @@ void hak_heap_reclaim(hak_heap_t *h)
         hak_central_t *cl = &h->central[c];
         hak_central_drain(h, c);
         hak_lock(&cl->lock);
+        uint32_t chunks = 1u << (hak_geom[c].slab_shift - HAK_CHUNK_SHIFT);
         hak_slab_t *s = cl->empty;
         if (s) {
             cl->empty = 0;
             cl->nslabs--;
             s->tag = 0;
-            hak_chunks_free(&h->chunks, (uintptr_t)s, 1u << (hak_geom[c].slab_shift - HAK_CHUNK_SHIFT));
+            hak_chunks_free(&h->chunks, (uintptr_t)s, chunks);
+        }
+        /* The slab being carved stays when its blocks come back (freeing it
+         * would only make the next refill carve a new one); in an arena
+         * short of chunks it goes too, once every block it carved is free. */
+        s = cl->carving;
+        if (s && s->nfree + s->npurged == s->carved) {
+            if (s->in_partial)
+                hak_central_unlist(h, c, s);
+            cl->carving = 0;
+            cl->nslabs--;
+            s->tag = 0;
+            hak_chunks_free(&h->chunks, (uintptr_t)s, chunks);
         }
         hak_unlock(&cl->lock);
     }

@@ -75,6 +75,13 @@ static void slab_release(hak_heap_t *h, unsigned c, hak_slab_t *s)
     hak_chunks_free(&h->chunks, (uintptr_t)s, slab_chunks(c));
 }
 
+void hak_central_unlist(hak_heap_t *h, unsigned c, hak_slab_t *s)
+{
+    hak_central_t *cl = &h->central[c];
+    partial_remove(cl, s);
+    cl->listed -= s->nfree;
+}
+
 /* Validates `next`, the decoded link stored in free block `holder` of class
  * c; fatal when it is bad. The report names the holder: the block whose
  * link was overwritten (typically by a write after free). */

@@ -27,6 +27,10 @@ uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n
  * list. A clobbered link is reported (fatal). */
 uintptr_t hak_central_flush(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n);
 
+/* Takes slab s of class c off its class's partial list and forgets its
+ * free blocks (the class lock is held; the slab is about to go). */
+void hak_central_unlist(hak_heap_t *h, unsigned c, hak_slab_t *s);
+
 /* Returns every parked batch of class c to its slabs (for trim). */
 void hak_central_drain(hak_heap_t *h, unsigned c);
 

@@ -208,7 +208,8 @@ int hak_arena_stats(hak_arena_t *arena, hak_arena_stats_t *out);
 /* The process heap behind hak_malloc (and malloc) as an arena handle, for
  * hak_arena_stats and hak_arena_check (hak_arena_malloc and friends work
  * on it too, without the thread caches). NULL when the heap cannot be set
- * up. Hosted build only. hak_arena_destroy refuses it (fatal). */
+ * up. In the freestanding port: the default arena over the image's heap
+ * region. hak_arena_destroy refuses it (fatal). */
 hak_arena_t *hak_process_arena(void);
 
 /* Walks every slab, free list and chunk of the arena and checks its
