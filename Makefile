@@ -60,3 +60,4 @@ clean:
 
 -include tests/tests.mk
 -include bench/bench.mk
+-include freestanding/freestanding.mk

@@ -1,6 +1,6 @@
 /*
  * arch.h - what each bare-metal target (freestanding/<target>/) provides to
- * the freestanding port's common code (freestanding/*.c). One
+ * the freestanding port's common code (the .c files of freestanding/). One
  * implementation per target: riscv64 (QEMU -machine virt, M-mode) and
  * aarch64 (QEMU -M virt, EL1). All functions are callable from any CPU;
  * none allocates.

@@ -8,6 +8,7 @@ command -v clang >/dev/null || need+=(clang)
 [ -n "$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.tsan-x86_64.a 2>/dev/null)" ] ||
     need+=(libclang-rt-14-dev)
 command -v valgrind >/dev/null || need+=(valgrind)
+for q in riscv64:qemu-system-misc aarch64:qemu-system-arm; do command -v "qemu-system-${q%%:*}" >/dev/null || need+=("${q#*:}"); done
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing ${need[*]}"

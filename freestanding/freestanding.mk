@@ -1,0 +1,162 @@
+# freestanding/freestanding.mk - the bare-metal images (freestanding/README.md).
+#
+#   make fs-images   every image of every target in FS_TARGETS, under
+#                    $(BUILD)/fs/<target>/ (objects in <target>/<variant>/)
+#   make fs-size     code sizes of the core and the port (llvm-size, -Os and -O2)
+#
+# `make test-build` builds the images when clang and ld.lld are there;
+# tests/sh/qemu_<target>.sh runs them under QEMU (freestanding/run_qemu.sh).
+#
+# Adding a target T: freestanding/T/ implementing freestanding/arch.h,
+# linker/T.ld (naming __heap_start/__heap_end), the four FS_*_T variables
+# below, and T in FS_TARGETS.
+
+FS_TARGETS ?= riscv64 aarch64
+FS_CC ?= clang
+FS_LD ?= ld.lld
+FS_OBJDUMP ?= llvm-objdump
+FS_SIZE ?= llvm-size
+FS_OUT := $(BUILD)/fs
+
+# Per target: compiler flags, the QEMU command (the runner adds -smp and
+# -kernel), the Debian package that brings it, and the linker script.
+FS_CFLAGS_riscv64 := --target=riscv64-unknown-elf -march=rv64imac -mabi=lp64 -mcmodel=medany -mno-relax
+FS_QEMU_riscv64 := qemu-system-riscv64 -machine virt -bios none -m 128M -nographic
+FS_QEMU_PKG_riscv64 := qemu-system-misc
+FS_LDSCRIPT_riscv64 := linker/riscv64.ld
+
+FS_CFLAGS_aarch64 := --target=aarch64-none-elf -mgeneral-regs-only -mstrict-align
+FS_QEMU_aarch64 := qemu-system-aarch64 -M virt -cpu cortex-a57 -m 128M -nographic -nic none -semihosting
+FS_QEMU_PKG_aarch64 := qemu-system-arm
+FS_LDSCRIPT_aarch64 := linker/aarch64.ld
+
+FS_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+    -ffreestanding -nostdlib -fno-builtin -fno-stack-protector \
+    -fno-asynchronous-unwind-tables -fno-unwind-tables \
+    -ffunction-sections -fdata-sections -g
+# The core is built with the port's capabilities (platform/platform.h): no
+# purge, no clock; debug builds add the pin check (FS_VFLAGS_debug). A
+# variant may set its own FS_CAPS_<variant>.
+FS_CAPS := -DHAK_PLAT_HAS_PURGE=0 -DHAK_PLAT_HAS_CLOCK=0
+
+# Variants of the test image: the same tests with 4, 1 and 2 CPUs (the
+# throughput figures at 1/2/4 CPUs come from each run alone, so idle CPUs
+# never spin beside the measured ones), and a debug build (core
+# invariant walks, canaries, the pin check). `os` only builds objects, for
+# fs-size.
+FS_VARIANTS := rel smp1 smp2 debug
+FS_VFLAGS_rel := -O2 -DFS_NCPUS=4
+FS_VFLAGS_smp1 := -O2 -DFS_NCPUS=1
+FS_VFLAGS_smp2 := -O2 -DFS_NCPUS=2
+FS_VFLAGS_debug := -O1 -DFS_NCPUS=4 -DHAK_DEBUG=1 -DHAK_PLAT_HAS_PIN_CHECK=1 \
+    -DFS_STRESS_OPS=20000 -DFS_IRQ_OPS=10000 -DFS_IRQ_TARGET=1000 -DFS_IRQ_SECONDS=2
+FS_VFLAGS_os := -Os -DFS_NCPUS=4
+FS_SMP_rel := 4
+FS_SMP_smp1 := 1
+FS_SMP_smp2 := 2
+FS_SMP_debug := 4
+FS_IMAGE_rel := hakmem_test
+FS_IMAGE_smp1 := hakmem_test_smp1
+FS_IMAGE_smp2 := hakmem_test_smp2
+FS_IMAGE_debug := hakmem_test_debug
+
+# The tests each image reports (freestanding/tests/runner.c), checked by
+# the runner script.
+FS_TESTS := api arena smp_stress exhaustion interrupts
+
+FS_CORE_SRC := $(wildcard core/*.c)
+FS_PORT_SRC := $(wildcard freestanding/*.c)
+FS_TEST_SRC := $(wildcard freestanding/tests/*.c)
+FS_ARCH_SRC = $(wildcard freestanding/$(1)/*.c freestanding/$(1)/*.S)
+FS_HEADERS := $(wildcard core/*.h platform/*.h include/*.h freestanding/*.h freestanding/tests/*.h \
+    freestanding/core_tests/*.h tests/core/*.h)
+
+# The image's hak_arena_ calls go through freestanding/arena_pin.c, which
+# pins the caller (interrupts off) around the core's functions.
+FS_WRAPPED := hak_arena_create hak_arena_create_ex hak_arena_destroy hak_arena_malloc \
+    hak_arena_calloc hak_arena_realloc hak_arena_aligned_alloc hak_arena_free \
+    hak_arena_usable_size hak_arena_stats hak_arena_check
+FS_LDFLAGS := --gc-sections $(addprefix --wrap=,$(FS_WRAPPED))
+
+fs_objs = $(patsubst %,$(FS_OUT)/$(1)/$(2)/%.o,$(basename $(3)))
+
+# $(1) target, $(2) variant: the object rules.
+define FS_OBJ_RULES
+FS_CORE_OBJ_$(1)_$(2) := $$(call fs_objs,$(1),$(2),$$(FS_CORE_SRC))
+FS_PORT_OBJ_$(1)_$(2) := $$(call fs_objs,$(1),$(2),$$(FS_PORT_SRC) $$(call FS_ARCH_SRC,$(1)))
+FS_TEST_OBJ_$(1)_$(2) := $$(call fs_objs,$(1),$(2),$$(FS_TEST_SRC))
+
+$(FS_OUT)/$(1)/$(2)/%.o: %.c $$(FS_HEADERS) freestanding/freestanding.mk
+	@mkdir -p $$(@D)
+	$$(FS_CC) $$(FS_CFLAGS) $$(FS_CFLAGS_$(1)) $$(or $$(FS_CAPS_$(2)),$$(FS_CAPS)) $$(FS_VFLAGS_$(2)) \
+	    -DFS_TARGET_NAME='"$(1)"' -c $$< -o $$@
+
+$(FS_OUT)/$(1)/$(2)/%.o: %.S freestanding/freestanding.mk
+	@mkdir -p $$(@D)
+	$$(FS_CC) $$(FS_CFLAGS_$(1)) $$(FS_VFLAGS_$(2)) -c $$< -o $$@
+
+# mem.c must not call anything, itself least (a loop turned back into
+# memcpy would recurse for ever).
+$(FS_OUT)/$(1)/$(2)/freestanding/mem.o: freestanding/mem.c freestanding/freestanding.mk
+	@mkdir -p $$(@D)
+	$$(FS_CC) $$(FS_CFLAGS) $$(FS_CFLAGS_$(1)) $$(FS_VFLAGS_$(2)) -c $$< -o $$@
+	@if $$(FS_OBJDUMP) -r $$@ | grep -qE '(CALL|JUMP26)[A-Z_0-9]* +(memcpy|memmove|memset|memcmp)$$$$'; then \
+	    echo "$$<: a mem* function calls a mem* function (self-recursion)"; rm -f $$@; exit 1; fi
+endef
+
+# $(1) target, $(2) variant: the image.
+define FS_IMAGE_RULES
+$(FS_OUT)/$(1)/$(FS_IMAGE_$(2)).elf: $$(FS_CORE_OBJ_$(1)_$(2)) $$(FS_PORT_OBJ_$(1)_$(2)) \
+        $$(FS_TEST_OBJ_$(1)_$(2)) $$(FS_LDSCRIPT_$(1))
+	$$(FS_LD) -T $$(FS_LDSCRIPT_$(1)) $$(FS_LDFLAGS) -o $$@ $$(filter %.o,$$^)
+endef
+
+# The core tests (tests/core/, harness.h) on one CPU: core_tests.elf, with
+# freestanding/core_tests/ as their platform and main, for each target
+# that has freestanding/<target>/jmp.S (their recovery points,
+# core_tests/fs_jmp.h). The core keeps purge and clock there (the purge
+# tests need them), and the image names no default arena (its static
+# buffers take 73 MiB): the linker script gets __fs_heap_size = 0.
+fs_lparen := (
+FS_CT_TESTS := $(shell sed -n 's/^TEST$(fs_lparen)\([A-Za-z0-9_]*\),.*/\1/p' tests/core/test_list.h 2>/dev/null)
+FS_CT_SRC := $(filter-out tests/core/main_host.c tests/core/test_platform.c,$(wildcard tests/core/*.c)) \
+    $(wildcard freestanding/core_tests/*.c) \
+    freestanding/boot.c freestanding/console.c freestanding/format.c freestanding/sync.c freestanding/mem.c
+FS_VFLAGS_coretest := -O2 -DFS_NCPUS=1 -Iinclude -Ifreestanding/core_tests -DTEST_JMP_HEADER='"fs_jmp.h"'
+FS_CAPS_coretest := -DHAK_PLAT_HAS_PURGE=1 -DHAK_PLAT_HAS_CLOCK=1
+fs_has_core_tests = $(and $(wildcard tests/core/harness.h),$(wildcard freestanding/$(1)/jmp.S))
+
+define FS_CORETEST_RULES
+$(FS_OUT)/$(1)/core_tests.elf: $$(FS_CORE_OBJ_$(1)_coretest) \
+        $$(call fs_objs,$(1),coretest,$$(FS_CT_SRC) $$(call FS_ARCH_SRC,$(1))) $$(FS_LDSCRIPT_$(1))
+	$$(FS_LD) -T $$(FS_LDSCRIPT_$(1)) --gc-sections --defsym=__fs_heap_size=0 -o $$@ $$(filter %.o,$$^)
+endef
+
+# $(1) target: what the runner needs to know (freestanding/run_qemu.sh).
+define FS_TARGET_RULES
+$(FS_OUT)/$(1)/run.conf: $(foreach v,$(FS_VARIANTS),$(FS_OUT)/$(1)/$(FS_IMAGE_$(v)).elf) \
+        $(if $(call fs_has_core_tests,$(1)),$(FS_OUT)/$(1)/core_tests.elf) freestanding/freestanding.mk
+	@{ echo "qemu $$(FS_QEMU_$(1))"; echo "package $$(FS_QEMU_PKG_$(1))"; \
+	  $(foreach v,$(FS_VARIANTS),echo "image $(FS_IMAGE_$(v)).elf $(FS_SMP_$(v)) $(FS_TESTS)";) \
+	  $(if $(call fs_has_core_tests,$(1)),echo "image core_tests.elf 1 $(FS_CT_TESTS)";) } > $$@
+endef
+
+$(foreach t,$(FS_TARGETS),$(foreach v,$(FS_VARIANTS) os coretest,$(eval $(call FS_OBJ_RULES,$(t),$(v)))))
+$(foreach t,$(FS_TARGETS),$(foreach v,$(FS_VARIANTS),$(eval $(call FS_IMAGE_RULES,$(t),$(v)))))
+$(foreach t,$(FS_TARGETS),$(if $(call fs_has_core_tests,$(t)),$(eval $(call FS_CORETEST_RULES,$(t)))))
+$(foreach t,$(FS_TARGETS),$(eval $(call FS_TARGET_RULES,$(t))))
+
+.PHONY: fs-images fs-size
+fs-images: $(foreach t,$(FS_TARGETS),$(FS_OUT)/$(t)/run.conf)
+
+# Code sizes: the core, and the port without its tests, at -Os and -O2.
+fs-size: $(foreach t,$(FS_TARGETS),$(foreach v,os rel,$(FS_CORE_OBJ_$(t)_$(v)) $(FS_PORT_OBJ_$(t)_$(v))))
+	@$(foreach t,$(FS_TARGETS),$(foreach v,os rel, \
+	    echo "== $(t) $(v) ($(FS_VFLAGS_$(v))): core"; \
+	    $(FS_SIZE) -t $(FS_CORE_OBJ_$(t)_$(v)) | tail -n 1; \
+	    echo "== $(t) $(v): port (freestanding/*.c and freestanding/$(t)/)"; \
+	    $(FS_SIZE) -t $(FS_PORT_OBJ_$(t)_$(v)) | tail -n 1;))
+
+ifneq ($(and $(shell command -v $(FS_CC) 2>/dev/null),$(shell command -v $(FS_LD) 2>/dev/null)),)
+test-build: fs-images
+endif

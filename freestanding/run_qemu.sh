@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs the freestanding images of one target under QEMU and turns their
+# UART reports into one verdict (freestanding/README.md).
+#   freestanding/run_qemu.sh TARGET [port|core]
+# port: the port's images (hakmem_test*.elf); core: the core tests
+# (core_tests.elf); neither: all.
+# BUILD (the build folder, set by tests/run_tests.sh) holds
+# fs/TARGET/run.conf, written by freestanding.mk: the QEMU command, its
+# package, and one line per image: "image FILE CPUS TEST...".
+# Each image must exit QEMU with status 0, print a PASS (or SKIP) line for
+# every test named ("PASS TARGET TEST ..." from the port's runner, "PASS
+# TEST - ..." from the core tests' harness), and no FAIL line. Exit 0: all images pass; 77: no image
+# built or no QEMU (the reason on the last line); 1: a failure.
+set -u
+target=${1:?usage: run_qemu.sh TARGET [port|core]}
+which=${2:-all}
+case $which in
+port) pick='^hakmem_test' ;;
+core) pick='^core_tests' ;;
+*) pick=. ;;
+esac
+root=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+build=${BUILD:-$root/build}
+dir=$build/fs/$target
+conf=$dir/run.conf
+per_run_timeout=60
+
+if [ ! -f "$conf" ]; then
+    echo "no $target image built (make test-build builds it when clang, ld.lld and freestanding/$target/ are there)"
+    exit 77
+fi
+qemu=$(sed -n 's/^qemu //p' "$conf")
+package=$(sed -n 's/^package //p' "$conf")
+if ! command -v "${qemu%% *}" >/dev/null; then
+    echo "${qemu%% *} missing: install $package (apt-get install -y --no-install-recommends $package)"
+    exit 77
+fi
+
+failed=0 summary=()
+while read -r kind image cpus tests; do
+    [ "$kind" = image ] && [[ $image =~ $pick ]] || continue
+    out=$(mktemp)
+    start=$(date +%s.%N)
+    # shellcheck disable=SC2086  # $qemu is a command line
+    timeout --kill-after=5 "$per_run_timeout" $qemu -smp "$cpus" -kernel "$dir/$image" \
+        </dev/null >"$out" 2>&1
+    status=$?
+    secs=$(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")
+    tr -d '\r' <"$out" >"$out.txt"
+    echo "---- $target $image (-smp $cpus): exit $status, ${secs}s"
+    cat "$out.txt"
+    why=()
+    [ $status -eq 124 ] || [ $status -eq 137 ] && why+=("timed out after ${per_run_timeout}s (deadlock?)")
+    [ $status -ne 0 ] && [ $status -ne 124 ] && [ $status -ne 137 ] && why+=("exit status $status")
+    grep -q "^FAIL " "$out.txt" && why+=("$(grep -c '^FAIL ' "$out.txt") FAIL lines")
+    for t in $tests; do
+        grep -qE "^(PASS|SKIP|FAIL) ($target )?$t( |\$)" "$out.txt" || why+=("no verdict for $t")
+    done
+    if [ ${#why[@]} -eq 0 ]; then
+        summary+=("ok   $target $image: $(grep -c '^PASS ' "$out.txt") passed, $(grep -c '^SKIP ' "$out.txt") skipped (${secs}s)")
+    else
+        failed=1
+        summary+=("FAIL $target $image: $(printf '%s; ' "${why[@]}" | sed 's/; $//')")
+    fi
+    rm -f "$out" "$out.txt"
+done <"$conf"
+
+echo "---- $target summary"
+printf '%s\n' "${summary[@]}"
+if [ ${#summary[@]} -eq 0 ]; then
+    echo "no $which image of $target built"
+    exit 77
+fi
+exit $failed
