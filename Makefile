@@ -9,9 +9,11 @@ BUILD ?= $(if $(filter 1,$(DEBUG)),build/debug,build)
 OPT := $(if $(filter 1,$(DEBUG)),-O1 -DHAK_DEBUG=1,-O2)
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 BASE_CFLAGS := $(WARN) $(OPT) -g -fPIC -fvisibility=hidden -fno-semantic-interposition
+# The platform capabilities of the hosted port (platform/platform.h).
+HOSTED_CAPS := -DHAK_PLAT_HAS_LOCK_ALL=1
 # The core must build without libc: freestanding, no stack protector calls.
-CORE_CFLAGS := $(BASE_CFLAGS) -ffreestanding -fno-stack-protector
-HOSTED_CFLAGS := $(BASE_CFLAGS) -pthread
+CORE_CFLAGS := $(BASE_CFLAGS) -ffreestanding -fno-stack-protector $(HOSTED_CAPS)
+HOSTED_CFLAGS := $(BASE_CFLAGS) -pthread $(HOSTED_CAPS)
 
 CORE_SRC := $(wildcard core/*.c)
 HOSTED_SRC := hosted/platform_linux.c hosted/lifecycle.c hosted/heap_region.c

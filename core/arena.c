@@ -183,20 +183,27 @@ size_t hak_heap_trim(hak_heap_t *h)
     return hak_chunks_purge(&h->chunks, 0);
 }
 
+/* Takes l and marks it held for the whole heap. */
+static void lock_for_all(hak_lock_t *l)
+{
+    hak_lock(l);
+    hak_lock_mark_all(l);
+}
+
 void hak_heap_lock_all(hak_heap_t *h)
 {
-    hak_lock(&h->init_lock);
+    lock_for_all(&h->init_lock);
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
-        hak_lock(&h->central[c].lock);
-    hak_lock(&h->chunks.lock);
+        lock_for_all(&h->central[c].lock);
+    lock_for_all(&h->chunks.lock);
 }
 
 void hak_heap_unlock_all(hak_heap_t *h)
 {
-    hak_unlock(&h->chunks.lock);
+    hak_unlock_all_state(&h->chunks.lock);
     for (unsigned c = HAK_NUM_CLASSES; c-- > 0;)
-        hak_unlock(&h->central[c].lock);
-    hak_unlock(&h->init_lock);
+        hak_unlock_all_state(&h->central[c].lock);
+    hak_unlock_all_state(&h->init_lock);
 }
 
 void hak_heap_reset_locks(hak_heap_t *h)

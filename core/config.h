@@ -137,6 +137,14 @@ _Static_assert((HAK_HDR_KEY >= 0x55u && HAK_HDR_KEY < 0x80u)
 #define HAK_XFER_CREDIT 2u
 #endif
 
+/* Waits on a held core lock before a waiter may block in the kernel
+ * (hak_plat_lock_wait with may_block set); short critical sections end
+ * within it, and a real-time waiter never spins long against a holder it
+ * preempted. */
+#ifndef HAK_LOCK_SPINS
+#define HAK_LOCK_SPINS 100u
+#endif
+
 #define HAK_CHUNK_SIZE ((size_t)1 << HAK_CHUNK_SHIFT)
 
 /* 1 in ThreadSanitizer builds, which need every racy read to be atomic. */

@@ -196,7 +196,9 @@ void hak_heap_reclaim(hak_heap_t *heap);
 
 /* Takes every lock of the heap in the documented order (fork: nothing is
  * mid-update while the process is copied), releases them, or forces them
- * free in a child after fork (whose other threads are gone). */
+ * free in a child after fork (whose other threads are gone). While they
+ * are held, the caller named by hak_plat_lock_all_owner may still use the
+ * heap (its nested lock calls pass without taking). */
 void hak_heap_lock_all(hak_heap_t *heap);
 void hak_heap_unlock_all(hak_heap_t *heap);
 void hak_heap_reset_locks(hak_heap_t *heap);

@@ -24,18 +24,34 @@ static void on_thread_exit(void *cache)
 
 /* Fork: the core takes every lock of the heap in its documented order, so
  * that no lock is held mid-update when the process is copied. */
+/* The thread that forks keeps using the heap while the locks are held for
+ * fork: other fork handlers, run before hakmem's parent and child handlers
+ * or after its prepare handler (whatever the order of registration), may
+ * allocate and free. */
+static pthread_t fork_thread;
+static int forking;
+
+int hak_plat_lock_all_owner(void)
+{
+    return __atomic_load_n(&forking, __ATOMIC_ACQUIRE) && pthread_equal(fork_thread, pthread_self());
+}
+
 static void before_fork(void)
 {
     hak_heap_lock_all(&hak_hosted_heap);
+    fork_thread = pthread_self();
+    __atomic_store_n(&forking, 1, __ATOMIC_RELEASE);
 }
 
 static void after_fork_parent(void)
 {
+    __atomic_store_n(&forking, 0, __ATOMIC_RELEASE);
     hak_heap_unlock_all(&hak_hosted_heap);
 }
 
 static void after_fork_child(void)
 {
+    __atomic_store_n(&forking, 0, __ATOMIC_RELEASE);
     hak_heap_reset_locks(&hak_hosted_heap);
 }
 

@@ -1,6 +1,9 @@
 /* platform_linux.c - the platform contract (platform/platform.h) on Linux. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,17 +18,27 @@ int hak_plat_purge(void *p, size_t size)
     return madvise(p, size, MADV_DONTNEED) == 0;
 }
 
-void hak_plat_lock_wait(unsigned spins)
+void hak_plat_lock_wait(atomic_int *word, int value, int may_block)
 {
-    if (spins < 64u) {
+    if (!may_block) {
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
 #elif defined(__aarch64__)
         __asm__ __volatile__("yield");
 #endif
-    } else {
-        sched_yield();
+        return;
     }
+    /* Sleeps while *word == value; EAGAIN (changed) and EINTR just return. */
+    int saved = errno;
+    syscall(SYS_futex, (int *)word, FUTEX_WAIT_PRIVATE, value, NULL, NULL, 0);
+    errno = saved;
+}
+
+void hak_plat_lock_wake(atomic_int *word, int all)
+{
+    int saved = errno;
+    syscall(SYS_futex, (int *)word, FUTEX_WAKE_PRIVATE, all ? INT_MAX : 1, NULL, NULL, 0);
+    errno = saved;
 }
 
 void hak_plat_write(const char *text, size_t n)

@@ -24,6 +24,7 @@
 #ifndef HAKMEM_PLATFORM_H
 #define HAKMEM_PLATFORM_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,13 @@
  * check the pinning rule at every core lock. */
 #ifndef HAK_PLAT_HAS_PIN_CHECK
 #define HAK_PLAT_HAS_PIN_CHECK 0
+#endif
+
+/* 1: the port implements hak_plat_lock_all_owner, and the caller it names
+ * may use the heap while hak_heap_lock_all holds every lock (hosted: the
+ * thread that forks runs other fork handlers that allocate). */
+#ifndef HAK_PLAT_HAS_LOCK_ALL
+#define HAK_PLAT_HAS_LOCK_ALL 0
 #endif
 
 /* Bytes of the unit hak_plat_purge works in (a power of two, at most the
@@ -72,11 +80,25 @@ uint64_t hak_plat_clock_ms(void);
 int hak_plat_is_pinned(void);
 #endif
 
-/* Called by a waiter spinning on a core lock, `spins` being how many times it
- * has already waited. Short waits should pause the CPU. On bare metal it
- * must never yield: under the pinning rule the holder runs on another CPU
- * and releases soon. A hosted port may put a long waiter to sleep. */
-void hak_plat_lock_wait(unsigned spins);
+/* Called by a waiter on a core lock whose state word `word` held `value`.
+ * With may_block 0 (the first HAK_LOCK_SPINS waits), pause the CPU
+ * briefly. With may_block 1, a hosted port blocks until *word may no
+ * longer equal value (Linux: futex wait; a spurious return is fine); on
+ * bare metal it must never yield or sleep: under the pinning rule the
+ * holder runs on another CPU and releases soon, so pause. */
+void hak_plat_lock_wait(atomic_int *word, int value, int may_block);
+
+/* Wakes one waiter (all: every waiter) blocked in hak_plat_lock_wait on
+ * `word`, after its holder released it. A port whose waiters never block
+ * does nothing. */
+void hak_plat_lock_wake(atomic_int *word, int all);
+
+#if HAK_PLAT_HAS_LOCK_ALL
+/* Returns 1 if the caller is the one holding every core lock through
+ * hak_heap_lock_all (hosted: the thread between fork's prepare and its
+ * parent or child handlers), 0 otherwise. */
+int hak_plat_lock_all_owner(void);
+#endif
 
 /* Writes n bytes of text to the platform's diagnostic output (stderr, UART).
  * Must not allocate. Partial writes are the platform's concern. */

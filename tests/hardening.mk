@@ -27,7 +27,7 @@ HARD_FLAGS_fuzz := -fsanitize=fuzzer-no-link,address
 HARD_LIB_SRC := $(CORE_SRC) $(HOSTED_SRC) hosted/api.c
 HARD_COMMON := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -g -O1 \
                -fno-omit-frame-pointer $(if $(filter 1,$(DEBUG)),-DHAK_DEBUG=1)
-HARD_CORE_CFLAGS := $(HARD_COMMON) -ffreestanding -fno-stack-protector
+HARD_CORE_CFLAGS := $(HARD_COMMON) -ffreestanding -fno-stack-protector $(HOSTED_CAPS)
 HARD_HOSTED_CFLAGS := $(HARD_COMMON) -pthread
 HARD_TEST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O1 -g -fno-omit-frame-pointer \
                     -pthread -Iinclude -Itests/unit
