@@ -16,7 +16,7 @@ CORE_CFLAGS := $(BASE_CFLAGS) -ffreestanding -fno-stack-protector $(HOSTED_CAPS)
 HOSTED_CFLAGS := $(BASE_CFLAGS) -pthread $(HOSTED_CAPS)
 
 CORE_SRC := $(wildcard core/*.c)
-HOSTED_SRC := hosted/platform_linux.c hosted/lifecycle.c hosted/heap_region.c
+HOSTED_SRC := hosted/platform_linux.c hosted/lifecycle.c hosted/heap_region.c hosted/purger.c
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 HOSTED_OBJ := $(HOSTED_SRC:%.c=$(BUILD)/obj/%.o)
 HEADERS := $(wildcard core/*.h platform/*.h hosted/*.h include/*.h)

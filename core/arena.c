@@ -208,10 +208,31 @@ void hak_heap_unlock_all(hak_heap_t *h)
 
 void hak_heap_reset_locks(hak_heap_t *h)
 {
+    h->purger_started = 0;
     hak_lock_reset(&h->chunks.lock);
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
         hak_lock_reset(&h->central[c].lock);
     hak_lock_reset(&h->init_lock);
+}
+
+void hak_heap_tick(hak_heap_t *h)
+{
+    hak_chunks_tick(&h->chunks);
+    uint32_t idle = 0;
+    if (h->hooks.start_purger && __atomic_load_n(&h->chunks.want_purger, __ATOMIC_RELAXED)
+        && __atomic_compare_exchange_n(&h->purger_started, &idle, 1, 0, __ATOMIC_RELAXED,
+                                       __ATOMIC_RELAXED))
+        h->hooks.start_purger(h);
+}
+
+void hak_heap_decay(hak_heap_t *h)
+{
+    hak_chunks_tick(&h->chunks);
+}
+
+uint32_t hak_heap_decay_ms(const hak_heap_t *h)
+{
+    return h->chunks.decay_ms;
 }
 
 size_t hak_heap_limit_set(hak_heap_t *h, size_t bytes)

@@ -177,7 +177,7 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
         break; /* one carve per take (see HAK_CARVE_BYTES) */
     }
     hak_unlock(&cl->lock);
-    hak_chunks_tick(&h->chunks);
+    hak_heap_tick(h);
     *got = n;
     return list;
 }
@@ -205,7 +205,7 @@ uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n
             hak_slab_purge_maybe(h, cl, s, c);
     }
     hak_unlock(&cl->lock);
-    hak_chunks_tick(&h->chunks);
+    hak_heap_tick(h);
     return next;
 }
 
@@ -227,7 +227,7 @@ uintptr_t hak_central_flush(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t 
         cl->xfer[cl->nxfer++] = list;
         cl->flushes++;
         hak_unlock(&cl->lock);
-        hak_chunks_tick(&h->chunks);
+        hak_heap_tick(h);
         return rest;
     }
     hak_unlock(&cl->lock);

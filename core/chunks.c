@@ -299,8 +299,9 @@ static void decay_step(hak_chunks_t *a)
     uint64_t now = hak_plat_clock_ms();
     if (now - a->epoch_ms < a->decay_ms)
         return;
-    if (a->dirty_min > a->purge_low)
-        purge_locked(a, a->dirty - (a->dirty_min - a->purge_low));
+    size_t keep = a->used / 4u < a->purge_low ? a->used / 4u : a->purge_low;
+    if (a->dirty_min > keep)
+        purge_locked(a, a->dirty - (a->dirty_min - keep));
     __atomic_store_n(&a->epoch_ms, now, __ATOMIC_RELAXED);
     a->dirty_min = a->dirty;
 #else
@@ -322,6 +323,8 @@ void hak_chunks_free(hak_chunks_t *a, uintptr_t addr, uint32_t n)
     insert_coalesced(a, i, n, DIRTY);
     if (a->can_purge && a->dirty > a->purge_high)
         purge_locked(a, a->purge_low);
+    if (a->can_purge && a->dirty >= HAK_PURGER_MIN_DIRTY)
+        __atomic_store_n(&a->want_purger, 1, __ATOMIC_RELAXED);
     decay_step(a);
     hak_unlock(&a->lock);
 }
@@ -357,6 +360,28 @@ int hak_chunks_grow(hak_chunks_t *a, uintptr_t addr, uint32_t n, uint32_t want)
 out:
     hak_unlock(&a->lock);
     return ok;
+}
+
+void hak_chunks_shrink(hak_chunks_t *a, uintptr_t addr, uint32_t n, uint32_t keep)
+{
+    uint32_t s = (uint32_t)((addr - a->base) >> HAK_CHUNK_SHIFT);
+    uint32_t tail = s + keep, len = n - keep;
+    size_t bytes = (size_t)len << HAK_CHUNK_SHIFT;
+    hak_lock(&a->lock);
+    for (uint32_t k = tail; k < s + n; k++)
+        a->tab[k].word = 0;
+    a->tab[s].prev = keep;
+    a->used -= bytes;
+    a->large_bytes -= bytes;
+    uint32_t dirty = DIRTY;
+#if HAK_PLAT_HAS_PURGE
+    if (a->can_purge && hak_plat_purge((void *)(a->base + ((uintptr_t)tail << HAK_CHUNK_SHIFT)), bytes)) {
+        dirty = 0;
+        a->purged_total += bytes;
+    }
+#endif
+    insert_coalesced(a, tail, len, dirty);
+    hak_unlock(&a->lock);
 }
 
 uintptr_t hak_chunks_large_run(hak_chunks_t *a, uintptr_t p, uint32_t *n)

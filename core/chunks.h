@@ -42,6 +42,7 @@ struct hak_chunks {
     uint32_t top;              /* chunks at and above it were never used */
     uint8_t fresh_zeroed;      /* never-used chunks read as zero */
     uint8_t can_purge;         /* dirty runs may go to hak_plat_purge */
+    uint8_t want_purger;       /* dirty reached HAK_PURGER_MIN_DIRTY once */
     hak_chunk_entry_t *tab;    /* max_chunks entries */
     hak_chunks_grow_fn grow;   /* NULL: the area is fixed */
     uint32_t bins[32];         /* free extents by floor(log2(length)) */
@@ -80,13 +81,19 @@ void hak_chunks_free(hak_chunks_t *c, uintptr_t addr, uint32_t n);
  * Returns 1 on success, 0 when the following chunks are not free. */
 int hak_chunks_grow(hak_chunks_t *c, uintptr_t addr, uint32_t n, uint32_t want);
 
+/* Shrinks the large run at addr from n to keep chunks (0 < keep < n) in
+ * place: the tail becomes a free extent, purged at once when the area may
+ * be purged (so that a shrinking realloc gives its memory back now). */
+void hak_chunks_shrink(hak_chunks_t *c, uintptr_t addr, uint32_t n, uint32_t keep);
+
 /* Finds the large run containing p. Returns its address and stores its
  * length in *n, or returns 0 if p is not inside a live large run. No lock:
  * the entries of a live run do not change until it is freed. */
 uintptr_t hak_chunks_large_run(hak_chunks_t *c, uintptr_t p, uint32_t *n);
 
 /* Ends the decay epoch if it is over: purges the dirty bytes that stayed
- * unused through it. Cheap when the epoch is not over (a clock read, no
+ * unused through it, down to the warm reserve: purge_low, or a quarter of
+ * the bytes in use when that is less (a heap that shrank keeps little). Cheap when the epoch is not over (a clock read, no
  * lock). Called from the caches' refill and flush paths so that a program
  * that allocates at all gives memory back. */
 void hak_chunks_tick(hak_chunks_t *c);

@@ -67,6 +67,13 @@
 #define HAK_PURGE_DECAY_MS 1000u
 #endif
 
+/* Free dirty bytes an arena must first hold before the port is asked to
+ * start its purge helper (hooks.start_purger): a program that never frees
+ * this much never gets one. */
+#ifndef HAK_PURGER_MIN_DIRTY
+#define HAK_PURGER_MIN_DIRTY ((size_t)4 << 20)
+#endif
+
 /* An arena of fewer chunks than this (a fixed region under about 4 MiB)
  * serves its uncached calls (hak_arena_malloc and friends) from 11 coarse
  * classes, one per power of two of the stride (32 to 32784 bytes): one

@@ -13,16 +13,25 @@ void *hak_out_of_memory(void)
     return 0;
 }
 
-/* Makes a NEW cache live. Returns 0, or -1 when the heap cannot start. */
-static int cache_setup(hak_heap_t *h, hak_tcache_t *tc)
+/* Returns the cache a slow path works on: tc itself once live or dead; for
+ * a port's UNBOUND placeholder, the caller's own cache from the port; a
+ * NEW cache made live. NULL when the heap cannot start. */
+static hak_tcache_t *cache_setup(hak_heap_t *h, hak_tcache_t *tc)
 {
-    if (tc->state != HAK_TC_NEW) {
-        if (tc->state == HAK_TC_LIVE && tc->heap != h)
+    if (tc->state == HAK_TC_LIVE) {
+        if (tc->heap != h)
             hak_fault("cache used with an arena it does not belong to, cache", tc);
-        return 0;
+        return tc;
     }
+    if (tc->state == HAK_TC_DEAD)
+        return tc;
     if (hak_heap_init(h) < 0)
-        return -1;
+        return 0;
+    if (tc->state == HAK_TC_UNBOUND) {
+        tc = h->hooks.cache_for_caller(h);
+        if (tc->state != HAK_TC_NEW)
+            return cache_setup(h, tc);
+    }
     tc->heap = h;
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
         tc->bins[c].room = hak_geom[c].cache_max;
@@ -31,7 +40,7 @@ static int cache_setup(hak_heap_t *h, hak_tcache_t *tc)
     tc->state = HAK_TC_LIVE;
     if (h->hooks.cache_started)
         h->hooks.cache_started(h, tc);
-    return 0;
+    return tc;
 }
 
 /* Takes one block of class c without a cache; 0 when none is left. */
@@ -67,7 +76,8 @@ static void *alloc_exhausted(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
 
 void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
 {
-    if (cache_setup(h, tc) < 0)
+    tc = cache_setup(h, tc);
+    if (!tc)
         return hak_out_of_memory();
     hak_tbin_t *bin = &tc->bins[c];
     uint32_t got, want = tc->state == HAK_TC_LIVE ? bin->refill : 1u;
@@ -79,8 +89,8 @@ void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
     uintptr_t next = got > 1u ? hak_link_next(h, p) : 0;
     if (got > 1u && !hak_in_arena(h, next))
         hak_fault("corrupted free list (cached block's link)", (void *)p);
-    bin->head = next;
     if (tc->state == HAK_TC_LIVE) {
+        bin->head = next;
         bin->room = hak_geom[c].cache_max - (got - 1u);
         if (bin->refill < hak_geom[c].batch)
             bin->refill = 2u * bin->refill < hak_geom[c].batch ? 2u * bin->refill : hak_geom[c].batch;
@@ -92,13 +102,13 @@ void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
 void hak_free_overflow(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
 {
     uintptr_t p = (uintptr_t)ptr;
-    cache_setup(h, tc);
-    hak_tbin_t *bin = &tc->bins[c];
-    if (tc->state != HAK_TC_LIVE) {
+    tc = cache_setup(h, tc);
+    if (!tc || tc->state != HAK_TC_LIVE) {
         hak_link_store(h, p, 0);
         hak_central_give(h, c, p, 1);
         return;
     }
+    hak_tbin_t *bin = &tc->bins[c];
     if (bin->room == 0) {
         uint32_t n = hak_geom[c].batch;
         bin->head = hak_central_flush(h, c, bin->head, n);
@@ -290,7 +300,17 @@ void *hak_resize(hak_heap_t *h, hak_tcache_t *tc, void *ptr, size_t size)
 {
     size_t old = hak_block_usable(h, ptr);
     unsigned c = hak_hdr_decode_live(h, ((const uint8_t *)ptr)[-1]);
-    if (HAK_DEBUG && c < HAK_NUM_CLASSES) {
+    if (c == HAK_CLASS_LARGE) {
+        /* A large block shrinks in place (its tail goes back at once) or
+         * grows in place when the chunks after it are free; a size that
+         * fits a slab block moves to one. */
+        if (size > old && hak_large_grow(h, ptr, size))
+            return ptr;
+        if (size <= old && size > HAK_MID_MAX) {
+            hak_large_shrink(h, ptr, size);
+            return ptr;
+        }
+    } else if (HAK_DEBUG && c < HAK_NUM_CLASSES) {
         /* The canary follows the size while the block's class can hold it. */
         if (size <= hak_geom[c].usable - HAK_DEBUG_EXTRA && (size >= old / 2u || old <= 256u)) {
             hak_debug_check_canary((uintptr_t)ptr, c);
@@ -300,8 +320,6 @@ void *hak_resize(hak_heap_t *h, hak_tcache_t *tc, void *ptr, size_t size)
     } else if (size <= old && (size >= old / 2u || old <= 256u)) {
         return ptr;
     }
-    if (c == HAK_CLASS_LARGE && size > old && hak_large_grow(h, ptr, size))
-        return ptr;
     void *fresh = hak_alloc_with(h, tc, size);
     if (!fresh)
         return 0;

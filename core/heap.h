@@ -69,6 +69,10 @@ typedef struct hak_central {
 #define HAK_TC_LIVE 1u
 #define HAK_TC_DEAD 2u         /* handed back (hak_cache_release, e.g. at
                                 * thread exit): later calls bypass it */
+#define HAK_TC_UNBOUND 3u      /* a port's shared empty placeholder (all
+                                * bins empty and full): the first slow path
+                                * asks hooks.cache_for_caller for the
+                                * caller's own cache and works on that */
 
 /* One thread's (or CPU's) cache of free blocks for one class. */
 typedef struct hak_tbin {
@@ -114,6 +118,18 @@ typedef struct hak_port_hooks {
     /* Called once per cache when it is first set up (hosted: registers the
      * thread-exit handler). */
     void (*cache_started)(hak_heap_t *heap, hak_tcache_t *cache);
+    /* Returns the caller's own cache when a slow path met the UNBOUND
+     * placeholder (hosted: allocates one and points the thread's TLS
+     * pointer at it): a NEW (zeroed) cache, or a DEAD one when none can be
+     * had (calls then bypass caching). Required if the port passes an
+     * UNBOUND cache. */
+    hak_tcache_t *(*cache_for_caller)(hak_heap_t *heap);
+    /* Called once (again after hak_heap_reset_locks), with no core lock
+     * held, when the arena first holds HAK_PURGER_MIN_DIRTY free dirty
+     * bytes: the port may start a helper that calls hak_heap_decay(heap)
+     * every hak_heap_decay_ms(heap) / 4 ms, so that memory freed before a
+     * program goes quiet goes back without further calls. */
+    void (*start_purger)(hak_heap_t *heap);
 } hak_port_hooks_t;
 
 struct hak_heap {
@@ -139,6 +155,7 @@ struct hak_heap {
     hak_port_hooks_t hooks;
     hak_lock_t init_lock;
     uint64_t caches_released;  /* caches handed back (hak_cache_release) */
+    uint32_t purger_started;   /* hooks.start_purger was called */
     hak_chunks_t chunks;
     hak_central_t central[HAK_NUM_CLASSES];
 };
@@ -196,12 +213,25 @@ void hak_heap_reclaim(hak_heap_t *heap);
 
 /* Takes every lock of the heap in the documented order (fork: nothing is
  * mid-update while the process is copied), releases them, or forces them
- * free in a child after fork (whose other threads are gone). While they
+ * free in a child after fork (whose other threads are gone, the purge
+ * helper among them: it is asked for again when needed). While they
  * are held, the caller named by hak_plat_lock_all_owner may still use the
  * heap (its nested lock calls pass without taking). */
 void hak_heap_lock_all(hak_heap_t *heap);
 void hak_heap_unlock_all(hak_heap_t *heap);
 void hak_heap_reset_locks(hak_heap_t *heap);
+
+/* The slow paths' periodic duty, called with no lock held: ends the decay
+ * epoch when it is over, and asks the port for its purge helper once the
+ * arena has held enough dirty memory (hooks.start_purger). */
+void hak_heap_tick(hak_heap_t *heap);
+
+/* For a port's purge helper: ends the decay epoch when it is over
+ * (purging what stayed unused through it); cheap otherwise. */
+void hak_heap_decay(hak_heap_t *heap);
+
+/* The arena's decay epoch in milliseconds (0: no decay). */
+uint32_t hak_heap_decay_ms(const hak_heap_t *heap);
 
 /* Caps the bytes of chunks the heap may use (0: no cap). Returns the
  * previous cap. */

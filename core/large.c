@@ -59,6 +59,7 @@ void hak_large_free(hak_heap_t *h, void *p)
     uintptr_t run = live_run(h, p, &n, "free(): invalid pointer or double free (large block)");
     ((hak_large_t *)run)->magic = 0;
     hak_chunks_free(&h->chunks, run, n);
+    hak_heap_tick(h);
 }
 
 size_t hak_large_usable(hak_heap_t *h, const void *p)
@@ -66,6 +67,23 @@ size_t hak_large_usable(hak_heap_t *h, const void *p)
     uint32_t n;
     uintptr_t run = live_run(h, p, &n, "invalid pointer or double free (large block)");
     return ((size_t)n << HAK_CHUNK_SHIFT) - ((uintptr_t)p - run);
+}
+
+void hak_large_shrink(hak_heap_t *h, void *p, size_t new_size)
+{
+    uint32_t n;
+    uintptr_t run = live_run(h, p, &n, "realloc(): invalid pointer (large block)");
+    uintptr_t end = (uintptr_t)p + new_size;
+    uint32_t keep = (uint32_t)((end - run + HAK_CHUNK_SIZE - 1u) >> HAK_CHUNK_SHIFT);
+    if (keep < n)
+        hak_chunks_shrink(&h->chunks, run, n, keep);
+#if HAK_PLAT_HAS_PURGE
+    /* The rest of the last kept chunk, page by page. */
+    uintptr_t lo = (end + HAK_PLAT_PAGE_SIZE - 1u) & ~(uintptr_t)(HAK_PLAT_PAGE_SIZE - 1u);
+    uintptr_t hi = run + ((uintptr_t)keep << HAK_CHUNK_SHIFT);
+    if (h->chunks.can_purge && hi > lo)
+        hak_plat_purge((void *)lo, hi - lo);
+#endif
 }
 
 int hak_large_grow(hak_heap_t *h, void *p, size_t new_size)

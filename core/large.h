@@ -18,6 +18,11 @@ void hak_large_free(hak_heap_t *h, void *p);
 /* Usable bytes of the large block p; reports a bad pointer (fatal). */
 size_t hak_large_usable(hak_heap_t *h, const void *p);
 
+/* Shrinks the large block p in place to hold new_size bytes: whole chunks
+ * past the new end go back to the arena and, where the arena may purge,
+ * the pages past the new end are purged at once. */
+void hak_large_shrink(hak_heap_t *h, void *p, size_t new_size);
+
 /* Grows the large block p in place to hold new_size bytes. Returns 1 on
  * success, 0 when the chunks after it are taken. */
 int hak_large_grow(hak_heap_t *h, void *p, size_t new_size);

@@ -20,12 +20,21 @@ hak_heap_t hak_hosted_heap = {
         .start = hak_hosted_heap_start,
         .back = hak_hosted_heap_back,
         .cache_started = hak_hosted_cache_started,
+        .cache_for_caller = hak_hosted_cache_for_caller,
+        .start_purger = hak_hosted_start_purger,
     },
 };
-__thread hak_tcache_t hak_hosted_cache __attribute__((tls_model("initial-exec")));
+
+/* Every thread starts on this shared placeholder: its bins are empty and
+ * full, so the first malloc or free of a thread reaches the slow path,
+ * which gives the thread a cache of its own (hak_hosted_cache_for_caller).
+ * Only the 8-byte pointer is initial-exec TLS, so that libhakmem.so can be
+ * loaded with dlopen and several copies can live in one process. */
+static hak_tcache_t unbound_cache = { .state = HAK_TC_UNBOUND };
+__thread hak_tcache_t *hak_hosted_cache __attribute__((tls_model("initial-exec"))) = &unbound_cache;
 
 #define HEAP (&hak_hosted_heap)
-#define CACHE (&hak_hosted_cache)
+#define CACHE (hak_hosted_cache)
 
 #ifdef HAK_EXPORT_MALLOC
 #define ALIAS(name) __attribute__((alias(name), visibility("default")))
@@ -205,7 +214,7 @@ HAK_EXPORT hak_arena_t *hak_process_arena(void)
 HAK_EXPORT int hak_check(void)
 {
     unsigned bad = hak_heap_check(HEAP);
-    if (hak_heap_ready(HEAP) && hak_hosted_cache.state == HAK_TC_LIVE)
+    if (hak_heap_ready(HEAP) && hak_hosted_cache->state == HAK_TC_LIVE)
         bad += hak_cache_check(HEAP, CACHE);
     return (int)bad;
 }

@@ -14,9 +14,21 @@
  * every pointer to the slow path until the heap is set up. */
 extern hak_heap_t hak_hosted_heap HAK_INTERNAL;
 
-/* The calling thread's cache (initial-exec TLS: one instruction to reach). */
-extern __thread hak_tcache_t hak_hosted_cache
+/* The calling thread's cache: a shared UNBOUND placeholder until the
+ * thread's first slow path, then a cache of its own, allocated from the
+ * heap (initial-exec TLS of 8 bytes: one load to reach the cache). */
+extern __thread hak_tcache_t *hak_hosted_cache
     __attribute__((tls_model("initial-exec"))) HAK_INTERNAL;
+
+/* Port hook: starts the purge helper thread (purger.c) once; and, in a
+ * child after fork, forgets the parent's helper. */
+void hak_hosted_start_purger(hak_heap_t *heap) HAK_INTERNAL;
+void hak_hosted_purger_forget(void) HAK_INTERNAL;
+
+/* Port hook: allocates the calling thread's own cache and points
+ * hak_hosted_cache at it; when that fails, points it at a shared DEAD cache
+ * (the thread's calls then bypass caching). */
+hak_tcache_t *hak_hosted_cache_for_caller(hak_heap_t *heap) HAK_INTERNAL;
 
 /* Port hooks of the process heap (heap_region.c): reserves its address
  * window at the first slow path, and backs [at, at + bytes) of it as the

@@ -1,7 +1,9 @@
 /*
- * lifecycle.c - the hosted port's process and thread events: thread exit
- * hands the thread's cache back, fork keeps the heap consistent in both
- * processes, and HAKMEM_STATS=<file> appends a line of counters at exit.
+ * lifecycle.c - the hosted port's process and thread events: a thread's
+ * first slow path gives it a cache, thread exit hands the cache back, fork
+ * keeps the heap consistent in both processes, unloading the library
+ * (dlclose) leaves nothing behind that points into it, and
+ * HAKMEM_STATS=<file> appends a line of counters at exit.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -14,17 +16,39 @@
 #include "../include/hakmem.h"
 
 static pthread_key_t exit_key;
+static int exit_key_made;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static char stats_path[512];
 
-static void on_thread_exit(void *cache)
+/* The cache of threads that exited, or whose own cache could not be
+ * allocated: never written, every call bypasses it. */
+static hak_tcache_t dead_cache = { .state = HAK_TC_DEAD };
+
+hak_tcache_t *hak_hosted_cache_for_caller(hak_heap_t *heap)
 {
-    hak_cache_release(&hak_hosted_heap, (hak_tcache_t *)cache);
+    hak_tcache_t *cache = hak_alloc_nocache(heap, sizeof *cache);
+    if (!cache) {
+        hak_hosted_cache = &dead_cache;
+        return &dead_cache;
+    }
+    memset(cache, 0, sizeof *cache);
+    hak_hosted_cache = cache;
+    return cache;
+}
+
+/* Hands the cache's blocks back, then the cache itself; the thread's later
+ * calls (other key destructors may allocate) bypass caching. */
+static void on_thread_exit(void *arg)
+{
+    hak_tcache_t *cache = arg;
+    hak_cache_release(&hak_hosted_heap, cache);
+    hak_hosted_cache = &dead_cache;
+    hak_free_nocache(&hak_hosted_heap, cache);
 }
 
 /* Fork: the core takes every lock of the heap in its documented order, so
- * that no lock is held mid-update when the process is copied. */
-/* The thread that forks keeps using the heap while the locks are held for
+ * that no lock is held mid-update when the process is copied. The thread
+ * that forks keeps using the heap while the locks are held for
  * fork: other fork handlers, run before hakmem's parent and child handlers
  * or after its prepare handler (whatever the order of registration), may
  * allocate and free. */
@@ -52,12 +76,13 @@ static void after_fork_parent(void)
 static void after_fork_child(void)
 {
     __atomic_store_n(&forking, 0, __ATOMIC_RELEASE);
+    hak_hosted_purger_forget();
     hak_heap_reset_locks(&hak_hosted_heap);
 }
 
 static void register_once(void)
 {
-    pthread_key_create(&exit_key, on_thread_exit);
+    exit_key_made = pthread_key_create(&exit_key, on_thread_exit) == 0;
     pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
@@ -65,7 +90,21 @@ void hak_hosted_cache_started(hak_heap_t *heap, hak_tcache_t *cache)
 {
     (void)heap;
     pthread_once(&once, register_once);
-    pthread_setspecific(exit_key, cache);
+    if (exit_key_made)
+        pthread_setspecific(exit_key, cache);
+}
+
+/* Unloading (dlclose of libhakmem.so or of a plugin that embeds
+ * libhakmem.a): the thread-exit key must not name a destructor that is
+ * about to be unmapped. Threads that exit later keep their blocks (the
+ * heap's mapping stays, unreachable). glibc drops the fork handlers of an
+ * unloaded object itself. At process exit this runs too, harmlessly. */
+__attribute__((destructor)) static void forget_threads(void)
+{
+    if (exit_key_made) {
+        exit_key_made = 0;
+        pthread_key_delete(exit_key);
+    }
 }
 
 __attribute__((constructor)) static void read_environment(void)

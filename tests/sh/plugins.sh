@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# plugins - hakmem loaded and unloaded at run time, as a plugin would be.
+#
+# Proves:
+#   - dlopen of libhakmem.so succeeds after another plugin took 512 bytes
+#     of initial-exec TLS, and two plugins that each embed libhakmem.a load
+#     side by side (hakmem's own initial-exec TLS is one 8-byte pointer;
+#     readelf shows it);
+#   - a plugin linked against libhakmem.so (and one embedding libhakmem.a)
+#     is used by a thread, closed with dlclose and really unmapped (checked
+#     with RTLD_NOLOAD and /proc/self/maps), and then the thread exits
+#     cleanly: nothing left behind points into the unloaded code.
+# Env: BUILD=<abs build dir> (from tests/run_tests.sh).
+set -u
+BUILD=${BUILD:?BUILD must name the build directory}
+so="$BUILD/libhakmem.so" a="$BUILD/libhakmem.a"
+[ -f "$so" ] && [ -f "$a" ] || { echo "libraries not built"; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+say() { printf '%s\n' "$*"; }
+bad() { say "FAIL: $*"; fail=1; }
+
+tls=$(readelf -lW "$so" | awk '$1 == "TLS" { print $6 }')
+[ -n "$tls" ] && tls=$((tls))
+say "libhakmem.so TLS segment: ${tls:-none} bytes"
+[ -n "$tls" ] && [ "$tls" -le 16 ] || bad "initial-exec TLS of libhakmem.so is ${tls:-?} bytes (at most 16 allowed)"
+
+cat >"$tmp/tls512.c" <<'EOF'
+__thread char big[512] __attribute__((tls_model("initial-exec")));
+int tls512_touch(void) { big[511] = 1; return big[511]; }
+EOF
+cat >"$tmp/work.c" <<'EOF'
+#include <string.h>
+#include "hakmem.h"
+/* A plugin's work: allocations through hakmem, some kept across calls. */
+int plugin_work(int rounds)
+{
+    static void *kept[64];
+    for (int r = 0; r < rounds; r++)
+        for (int i = 0; i < 64; i++) {
+            hak_free(kept[i]);
+            kept[i] = hak_malloc((size_t)(16 + (r * 64 + i) * 37 % 5000));
+            if (!kept[i])
+                return -1;
+            memset(kept[i], i, 16);
+        }
+    return hak_check();
+}
+EOF
+cat >"$tmp/host.c" <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+static pthread_barrier_t used, closed;
+static int (*work)(int);
+static void *user(void *arg)
+{
+    (void)arg;
+    int rc = work(50);
+    pthread_barrier_wait(&used);
+    pthread_barrier_wait(&closed); /* the plugin is gone; now exit */
+    return (void *)(long)rc;
+}
+static int mapped(const char *name)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    int found = 0;
+    while (f && fgets(line, sizeof line, f))
+        found |= strstr(line, name) != NULL;
+    if (f)
+        fclose(f);
+    return found;
+}
+int main(int argc, char **argv)
+{
+    /* argv: mode, then the libraries to open in order; the last one's
+     * plugin_work is used. Mode "load" only loads; "unload" also runs a
+     * thread, closes everything and lets the thread exit afterwards. */
+    void *h[8] = { 0 };
+    int n = argc - 2;
+    for (int i = 0; i < n; i++) {
+        h[i] = dlopen(argv[i + 2], RTLD_NOW | RTLD_LOCAL);
+        if (!h[i]) {
+            printf("dlopen %s: %s\n", argv[i + 2], dlerror());
+            return 2;
+        }
+    }
+    work = (int (*)(int))dlsym(h[n - 1], "plugin_work");
+    if (!work || work(20) != 0) {
+        printf("plugin_work missing or failed\n");
+        return 3;
+    }
+    if (strcmp(argv[1], "load") == 0)
+        return 0;
+    pthread_t t;
+    pthread_barrier_init(&used, NULL, 2);
+    pthread_barrier_init(&closed, NULL, 2);
+    pthread_create(&t, NULL, user, NULL);
+    pthread_barrier_wait(&used);
+    for (int i = n; i-- > 0;)
+        dlclose(h[i]);
+    const char *last = strrchr(argv[n + 1], '/') + 1;
+    if (dlopen(argv[n + 1], RTLD_NOW | RTLD_NOLOAD) || mapped(last) || mapped("libhakmem.so")) {
+        printf("the plugin or libhakmem.so is still loaded after dlclose\n");
+        return 4;
+    }
+    pthread_barrier_wait(&closed);
+    void *rc;
+    pthread_join(t, &rc);
+    printf("thread used the plugin, plugin unloaded, thread exited: rc %ld\n", (long)rc);
+    return rc == NULL ? 0 : 5;
+}
+EOF
+cc -shared -fPIC -o "$tmp/libtls512.so" "$tmp/tls512.c" || exit 1
+# Linked against libhakmem.so (found through its rpath).
+cc -shared -fPIC -I"$ROOT/include" -o "$tmp/plugin_so.so" "$tmp/work.c" -L"$BUILD" -l:libhakmem.so \
+    -Wl,-rpath,"$BUILD" || exit 1
+# Embedding libhakmem.a, its symbols kept inside the plugin.
+for p in embed_a embed_b; do
+    cc -shared -fPIC -I"$ROOT/include" -o "$tmp/plugin_$p.so" "$tmp/work.c" "$a" -pthread \
+        -Wl,--exclude-libs,ALL || exit 1
+done
+cc -O1 -o "$tmp/host" "$tmp/host.c" -ldl -pthread || exit 1
+
+run() { # description, host arguments...
+    local what=$1; shift
+    if out=$(timeout 60 "$tmp/host" "$@" 2>&1); then
+        say "ok   $what${out:+: $out}"
+    else
+        bad "$what (exit $?): $out"
+    fi
+}
+run "dlopen libhakmem.so after a plugin with 512 B of initial-exec TLS" \
+    load "$tmp/libtls512.so" "$so" "$tmp/plugin_so.so"
+run "two plugins embedding libhakmem.a, after the 512 B TLS plugin" \
+    load "$tmp/libtls512.so" "$tmp/plugin_embed_a.so" "$tmp/plugin_embed_b.so"
+run "plugin linked with libhakmem.so: used by a thread, dlclose'd, then the thread exits" \
+    unload "$tmp/plugin_so.so"
+run "plugin embedding libhakmem.a: used by a thread, dlclose'd, then the thread exits" \
+    unload "$tmp/plugin_embed_a.so"
+exit $fail
