@@ -12,7 +12,10 @@ BASE_CFLAGS := $(WARN) $(OPT) -g -fPIC -fvisibility=hidden -fno-semantic-interpo
 # The platform capabilities of the hosted port (platform/platform.h).
 HOSTED_CAPS := -DHAK_PLAT_HAS_LOCK_ALL=1
 # The core must build without libc: freestanding, no stack protector calls.
-CORE_CFLAGS := $(BASE_CFLAGS) -ffreestanding -fno-stack-protector $(HOSTED_CAPS)
+# CORE_PORTABLE_CFLAGS has the contract's default capabilities (the core
+# tests' platform); CORE_CFLAGS adds the hosted port's.
+CORE_PORTABLE_CFLAGS := $(BASE_CFLAGS) -ffreestanding -fno-stack-protector
+CORE_CFLAGS := $(CORE_PORTABLE_CFLAGS) $(HOSTED_CAPS)
 HOSTED_CFLAGS := $(BASE_CFLAGS) -pthread $(HOSTED_CAPS)
 
 CORE_SRC := $(wildcard core/*.c)

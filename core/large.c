@@ -75,8 +75,11 @@ void hak_large_shrink(hak_heap_t *h, void *p, size_t new_size)
     uintptr_t run = live_run(h, p, &n, "realloc(): invalid pointer (large block)");
     uintptr_t end = (uintptr_t)p + new_size;
     uint32_t keep = (uint32_t)((end - run + HAK_CHUNK_SIZE - 1u) >> HAK_CHUNK_SHIFT);
-    if (keep < n)
-        hak_chunks_shrink(&h->chunks, run, n, keep);
+    /* Within its last chunk a block stays as it is: a program that grows a
+     * buffer by small steps inside its usable size costs no system call. */
+    if (keep >= n)
+        return;
+    hak_chunks_shrink(&h->chunks, run, n, keep);
 #if HAK_PLAT_HAS_PURGE
     /* The rest of the last kept chunk, page by page. */
     uintptr_t lo = (end + HAK_PLAT_PAGE_SIZE - 1u) & ~(uintptr_t)(HAK_PLAT_PAGE_SIZE - 1u);

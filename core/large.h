@@ -18,9 +18,10 @@ void hak_large_free(hak_heap_t *h, void *p);
 /* Usable bytes of the large block p; reports a bad pointer (fatal). */
 size_t hak_large_usable(hak_heap_t *h, const void *p);
 
-/* Shrinks the large block p in place to hold new_size bytes: whole chunks
- * past the new end go back to the arena and, where the arena may purge,
- * the pages past the new end are purged at once. */
+/* Shrinks the large block p in place to hold new_size bytes when that
+ * frees at least one chunk: the chunks past the new end go back to the
+ * arena and, where the arena may purge, every page past the new end is
+ * purged at once. A smaller shrink leaves the block as it is. */
 void hak_large_shrink(hak_heap_t *h, void *p, size_t new_size);
 
 /* Grows the large block p in place to hold new_size bytes. Returns 1 on

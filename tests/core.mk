@@ -30,7 +30,7 @@ CORETEST_HOST_OBJ_$(1) := $$(CORETEST_HOST_SRC:%.c=$$(CORETEST_DIR)/$(1)/%.o)
 
 $$(CORETEST_DIR)/$(1)/core/%.o: core/%.c $$(HEADERS)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CORE_CFLAGS) $(2) -c $$< -o $$@
+	$$(CC) $$(CORE_PORTABLE_CFLAGS) $(2) -c $$< -o $$@
 
 $$(CORETEST_FREE_OBJ_$(1)): $$(CORETEST_DIR)/$(1)/%.o: %.c $$(CORETEST_HEADERS)
 	@mkdir -p $$(dir $$@)
