@@ -45,15 +45,31 @@ uint64_t fs_oom_count(void)
 #define FS_LOCK_SPIN_LIMIT 134217728u /* 2^27 */
 #endif
 
-/* Pause, never yield (there is nothing to yield to). */
-void hak_plat_lock_wait(unsigned spins)
+/* Waits past the core's own spins, per CPU: each wait of a new lock
+ * attempt starts with may_block 0, which restarts the count. */
+static unsigned long long long_waits[FS_NCPUS];
+
+/* Pause, never yield or sleep (there is nothing to yield to). */
+void hak_plat_lock_wait(atomic_int *word, int value, int may_block)
 {
-    if (spins == FS_LOCK_SPIN_LIMIT && FS_LOCK_SPIN_LIMIT != 0) {
+    (void)word;
+    (void)value;
+    unsigned cpu = fs_cpu_id();
+    if (!may_block) {
+        long_waits[cpu] = 0;
+    } else if (++long_waits[cpu] == FS_LOCK_SPIN_LIMIT && FS_LOCK_SPIN_LIMIT != 0) {
         fs_printf("FAIL %s deadlock: cpu %u waited %u times for a hakmem lock\n",
-                  FS_TARGET_NAME, fs_cpu_id(), spins);
+                  FS_TARGET_NAME, cpu, FS_LOCK_SPIN_LIMIT);
         fs_exit(5);
     }
     fs_cpu_relax();
+}
+
+/* Waiters never block on bare metal: nothing to wake. */
+void hak_plat_lock_wake(atomic_int *word, int all)
+{
+    (void)word;
+    (void)all;
 }
 
 /* The cycle counter's low bits differ from boot to boot (and between
