@@ -24,7 +24,10 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 HOSTED_OBJ := $(HOSTED_SRC:%.c=$(BUILD)/obj/%.o)
 HEADERS := $(wildcard core/*.h platform/*.h hosted/*.h include/*.h)
 
-LIB_OBJ := $(CORE_OBJ) $(HOSTED_OBJ) $(BUILD)/obj/hosted/api_exports.o
+# The exporting objects: api.c with the malloc family's names, and
+# glibc_compat.c with the rest of glibc's malloc names (see that file).
+EXPORT_OBJ := $(BUILD)/obj/hosted/api_exports.o $(BUILD)/obj/hosted/glibc_compat.o
+LIB_OBJ := $(CORE_OBJ) $(HOSTED_OBJ) $(EXPORT_OBJ)
 API_OBJ := $(CORE_OBJ) $(HOSTED_OBJ) $(BUILD)/obj/hosted/api.o
 
 .PHONY: all lib test clean check-core
@@ -40,6 +43,10 @@ $(BUILD)/obj/hosted/%.o: hosted/%.c $(HEADERS)
 	$(CC) $(HOSTED_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/hosted/api_exports.o: hosted/api.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOSTED_CFLAGS) -DHAK_EXPORT_MALLOC -c $< -o $@
+
+$(BUILD)/obj/hosted/glibc_compat.o: hosted/glibc_compat.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOSTED_CFLAGS) -DHAK_EXPORT_MALLOC -c $< -o $@
 

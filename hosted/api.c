@@ -51,6 +51,36 @@ void *memalign(size_t, size_t) ALIAS("hak_memalign");
 void *valloc(size_t) ALIAS("hak_valloc");
 void *pvalloc(size_t) ALIAS("hak_pvalloc");
 int malloc_trim(size_t) ALIAS("hak_malloc_trim");
+
+/* glibc's other names for the same functions. libc.a's malloc.o defines all
+ * of them next to its own malloc, so a static program that names a single
+ * one would pull that object in and link two mallocs; defined here, hakmem
+ * serves them and malloc.o is never needed (the rest of its names, the
+ * statistics and mallopt, are in glibc_compat.c). Each behaves exactly like
+ * the standard function it aliases.
+ * - __libc_*: exported by libc.so.6 as well, so these are exported from
+ *   libhakmem.so too: under LD_PRELOAD a block from __libc_malloc is then a
+ *   hakmem block that free accepts, and __libc_free takes hakmem's blocks.
+ * - the other __ names exist only in libc.a: hidden here, they resolve a
+ *   static link without joining libhakmem.so's exports. */
+#define STATIC_ALIAS(name) __attribute__((alias(name), visibility("hidden")))
+void *__libc_malloc(size_t) ALIAS("hak_malloc");
+void __libc_free(void *) ALIAS("hak_free");
+void *__libc_calloc(size_t, size_t) ALIAS("hak_calloc");
+void *__libc_realloc(void *, size_t) ALIAS("hak_realloc");
+void *__libc_memalign(size_t, size_t) ALIAS("hak_memalign");
+void *__libc_valloc(size_t) ALIAS("hak_valloc");
+void *__libc_pvalloc(size_t) ALIAS("hak_pvalloc");
+void *__malloc(size_t) STATIC_ALIAS("hak_malloc");
+void __free(void *) STATIC_ALIAS("hak_free");
+void *__calloc(size_t, size_t) STATIC_ALIAS("hak_calloc");
+void *__realloc(void *, size_t) STATIC_ALIAS("hak_realloc");
+void *__memalign(size_t, size_t) STATIC_ALIAS("hak_memalign");
+void *__valloc(size_t) STATIC_ALIAS("hak_valloc");
+void *__pvalloc(size_t) STATIC_ALIAS("hak_pvalloc");
+int __posix_memalign(void **, size_t, size_t) STATIC_ALIAS("hak_posix_memalign");
+size_t __malloc_usable_size(void *) STATIC_ALIAS("hak_usable_size");
+int __malloc_trim(size_t) STATIC_ALIAS("hak_malloc_trim");
 #endif
 
 static void *enomem(void)

@@ -4,9 +4,11 @@
  * The hosted build (build/libhakmem.a, build/libhakmem.so) exports both this
  * hak_-prefixed API and the standard malloc family (malloc, free, calloc,
  * realloc, reallocarray, posix_memalign, aligned_alloc, memalign, valloc,
- * pvalloc, malloc_usable_size, malloc_trim). The hak_ functions behave exactly
- * like their standard counterparts; they exist so that a program (or a
- * sanitizer build, whose runtime owns `malloc`) can call hakmem by name.
+ * pvalloc, malloc_usable_size, malloc_trim) and the rest of glibc's malloc
+ * interface (__libc_malloc & co., mallinfo, mallinfo2, malloc_stats,
+ * malloc_info, mallopt: see hosted/glibc_compat.c). The hak_ functions behave
+ * exactly like their standard counterparts; they exist so that a program (or
+ * a sanitizer build, whose runtime owns `malloc`) can call hakmem by name.
  *
  * Errors: allocation failure returns NULL with errno = ENOMEM (EINVAL for a
  * bad alignment), never an abort. Misuse that would corrupt the heap (double

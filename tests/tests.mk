@@ -23,7 +23,7 @@ DEBUG_UNIT := alignment_sweep realloc_calloc thread_stress thread_churn fork_thr
 DEBUG_LIB := $(BUILD)/debug/libhakmem.a
 DEBUG_BIN := $(addprefix $(BUILD)/tests/debug/,$(filter $(DEBUG_UNIT),$(UNIT_SRC:tests/unit/%.c=%)))
 
-$(DEBUG_LIB): $(CORE_SRC) $(HOSTED_SRC) hosted/api.c $(HEADERS)
+$(DEBUG_LIB): $(CORE_SRC) $(HOSTED_SRC) hosted/api.c hosted/glibc_compat.c $(HEADERS)
 	$(MAKE) --no-print-directory lib DEBUG=1 BUILD=$(BUILD)/debug
 
 $(BUILD)/tests/debug/%: tests/unit/%.c tests/unit/testlib.h $(DEBUG_LIB)
