@@ -137,3 +137,29 @@ void test_exhaustion_recovery(void)
     CHECK_EQ(st.in_use_bytes, 0, "bytes in use after the second round");
     hak_arena_destroy(a);
 }
+
+void test_aligned_in_run(void)
+{
+    /* In 1 MiB, the 32 KiB class's 1 MiB slab cannot fit: an aligned
+     * request whose padded size needs that class gets a run of chunks,
+     * with the aligned pointer's record inside it. */
+    hak_arena_t *a = hak_arena_create(test_mem_small, 1u * MiB, 0);
+    CHECK(a != 0, "hak_arena_create failed");
+    for (unsigned round = 0; round < 3; round++) {
+        unsigned char *p = hak_arena_aligned_alloc(a, 4096, 20000);
+        CHECK(p != 0, "aligned_alloc(4096, 20000) in a 1 MiB arena");
+        CHECK(((uintptr_t)p & 4095u) == 0, "not aligned to 4096");
+        CHECK_CMP(hak_arena_usable_size(a, p), >=, (size_t)20000, "usable size below the request");
+        test_fill(p, 20000, round);
+        if (round == 1) {
+            p = hak_arena_realloc(a, p, 100);
+            CHECK(p != 0 && test_verify(p, 100, round) == 100, "realloc of the aligned block");
+        }
+        hak_arena_free(a, p);
+        hak_arena_stats_t st;
+        hak_arena_stats(a, &st);
+        CHECK_EQ(st.in_use_bytes, 0, "bytes in use after the free");
+    }
+    CHECK_EQ(hak_arena_check(a), 0, "check");
+    hak_arena_destroy(a);
+}

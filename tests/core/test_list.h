@@ -8,6 +8,7 @@
 TEST(two_arenas, "two arenas at once: interleaved blocks stay in their own region")
 /* exhaustion.c */
 TEST(exhaustion_recovery, "allocate until NULL, contents intact, free all, allocate again")
+TEST(aligned_in_run, "an aligned block served by a run of chunks (no slab fits) frees and resizes")
 /* fit.c */
 TEST(fit_across_top, "a run fits in freed chunks joined with the never-used ones after them")
 TEST(fit_clean_dirty, "a run fits in a purged stretch joined with a dirty one")
