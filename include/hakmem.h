@@ -26,6 +26,12 @@
 extern "C" {
 #endif
 
+/* Every function below is exported by libhakmem.so (the library is built
+ * with hidden visibility otherwise). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /* Allocates at least `size` bytes aligned to 16 (to 16 as well for size 0,
  * which returns a unique pointer). Returns NULL with errno = ENOMEM when the
  * arena (or the limit set by hak_limit_set) is exhausted. */
@@ -222,6 +228,10 @@ int hak_arena_check(hak_arena_t *arena);
 /* A marker that identifies hakmem as the allocator in a running process:
  * returns the string "hakmem <version>". */
 const char *hak_version(void);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

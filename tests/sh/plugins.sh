@@ -26,6 +26,11 @@ tls=$(readelf -lW "$so" | awk '$1 == "TLS" { print $6 }')
 say "libhakmem.so TLS segment: ${tls:-none} bytes"
 [ -n "$tls" ] && [ "$tls" -le 16 ] || bad "initial-exec TLS of libhakmem.so is ${tls:-?} bytes (at most 16 allowed)"
 
+# Every function include/hakmem.h declares is exported by the shared library.
+for f in $(grep -oE '\bhak_[a-z0-9_]+\(' "$ROOT/include/hakmem.h" | tr -d '(' | sort -u); do
+    nm -D --defined-only "$so" | grep -qE " T $f\$" || bad "libhakmem.so does not export $f (declared in hakmem.h)"
+done
+
 cat >"$tmp/tls512.c" <<'EOF'
 __thread char big[512] __attribute__((tls_model("initial-exec")));
 int tls512_touch(void) { big[511] = 1; return big[511]; }
