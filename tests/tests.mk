@@ -11,7 +11,7 @@ test-deps:
 
 test-build: lib $(UNIT_BIN)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/testlib.h $(BUILD)/libhakmem.a
+$(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/testlib.h tests/unit/fault_child.h $(BUILD)/libhakmem.a
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) $< -o $@ $(BUILD)/libhakmem.a -lpthread
 

@@ -43,7 +43,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "hakmem.h"
-#include "testlib.h"
+#include "fault_child.h"
 
 /* This file misuses memory on purpose. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -99,12 +99,6 @@ static void expect_ptr(const void *p)
     char line[64];
     int n = snprintf(line, sizeof line, "EXPECT-PTR 0x%" PRIxPTR "\n", (uintptr_t)p);
     if (write(2, line, (size_t)n) < 0)
-        _exit(5);
-}
-
-static void note(const char *text)
-{
-    if (write(1, text, strlen(text)) < 0)
         _exit(5);
 }
 
@@ -378,90 +372,6 @@ static const bad_case_t cases[] = {
 };
 
 /* ---- parent side: run and judge ---------------------------------------- */
-
-typedef struct result {
-    int status;
-    char err[4096];
-    char out[512];
-} result_t;
-
-static void read_all(int fd, char *buf, size_t cap)
-{
-    size_t n = 0;
-    for (;;) {
-        ssize_t r = read(fd, buf + n, cap - 1 - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-        if (n == cap - 1) { /* drain the rest */
-            char sink[256];
-            while (read(fd, sink, sizeof sink) > 0) {
-            }
-            break;
-        }
-    }
-    buf[n] = 0;
-}
-
-static void run_child(void (*fn)(void), result_t *r)
-{
-    int errp[2], outp[2];
-    CHECK(pipe(errp) == 0 && pipe(outp) == 0, "pipe");
-    fflush(NULL);
-    pid_t pid = fork();
-    CHECK(pid >= 0, "fork");
-    if (pid == 0) {
-        struct rlimit no_core = { 0, 0 };
-        setrlimit(RLIMIT_CORE, &no_core);
-        close(errp[0]);
-        close(outp[0]);
-        dup2(errp[1], 2);
-        dup2(outp[1], 1);
-        alarm(30);
-        fn();
-        note("SURVIVED the fault without a report\n");
-        _exit(2);
-    }
-    close(errp[1]);
-    close(outp[1]);
-    read_all(errp[0], r->err, sizeof r->err);
-    read_all(outp[0], r->out, sizeof r->out);
-    close(errp[0]);
-    close(outp[0]);
-    CHECK(waitpid(pid, &r->status, 0) == pid, "waitpid");
-}
-
-/* Counts the lines starting with "hakmem: "; the first one's message (up to
- * its last ": 0x") and pointer go to msg and *ptr. Returns 1 if it has them. */
-static int parse_fault(const char *err, char *msg, size_t msgcap, uintptr_t *ptr, int *count)
-{
-    int found = 0;
-    *count = 0;
-    for (const char *line = err; line && *line;) {
-        const char *end = strchr(line, '\n');
-        size_t len = end ? (size_t)(end - line) : strlen(line);
-        if (len >= 8 && strncmp(line, "hakmem: ", 8) == 0) {
-            (*count)++;
-            const char *sep = NULL;
-            for (const char *s = line; s + 4 <= line + len; s++)
-                if (strncmp(s, ": 0x", 4) == 0)
-                    sep = s;
-            if (sep && !found) {
-                size_t mlen = (size_t)(sep - (line + 8));
-                if (mlen >= msgcap)
-                    mlen = msgcap - 1;
-                memcpy(msg, line + 8, mlen);
-                msg[mlen] = 0;
-                *ptr = (uintptr_t)strtoull(sep + 4, NULL, 16);
-                found = 1;
-            }
-        }
-        line = end ? end + 1 : NULL;
-    }
-    return found;
-}
 
 static int failures;
 

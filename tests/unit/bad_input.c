@@ -46,7 +46,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "hakmem.h"
-#include "testlib.h"
+#include "fault_child.h"
 
 /* This file misuses memory on purpose. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -75,12 +75,6 @@ static unsigned *expect_set_n;
 static void expect_one_of(const void *p)
 {
     expect_set[(*expect_set_n)++] = (uintptr_t)p;
-}
-
-static void note(const char *text)
-{
-    if (write(1, text, strlen(text)) < 0)
-        _exit(5);
 }
 
 static int global_int = 42;
@@ -592,91 +586,6 @@ static const bad_case_t cases[] = {
     { "use-after-free write, all blocks of an exited thread", c_uaf_slab_list_many, "corrupted free list", NULL, MUST_DIE },
 };
 
-typedef struct result {
-    int status;
-    char err[4096];
-    char out[512];
-} result_t;
-
-static void read_all(int fd, char *buf, size_t cap)
-{
-    size_t n = 0;
-    for (;;) {
-        ssize_t r = read(fd, buf + n, cap - 1 - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-        if (n == cap - 1) { /* drain the rest */
-            char sink[256];
-            while (read(fd, sink, sizeof sink) > 0) {
-            }
-            break;
-        }
-    }
-    buf[n] = 0;
-}
-
-static void run_child(void (*fn)(void), result_t *r)
-{
-    *expect_set_n = 0;
-    int errp[2], outp[2];
-    CHECK(pipe(errp) == 0 && pipe(outp) == 0, "pipe");
-    fflush(NULL);
-    pid_t pid = fork();
-    CHECK(pid >= 0, "fork");
-    if (pid == 0) {
-        struct rlimit no_core = { 0, 0 };
-        setrlimit(RLIMIT_CORE, &no_core);
-        close(errp[0]);
-        close(outp[0]);
-        dup2(errp[1], 2);
-        dup2(outp[1], 1);
-        alarm(30);
-        fn();
-        note("SURVIVED the fault without a report\n");
-        _exit(2);
-    }
-    close(errp[1]);
-    close(outp[1]);
-    /* stdout is small; read stderr first (the fault line), then stdout */
-    read_all(errp[0], r->err, sizeof r->err);
-    read_all(outp[0], r->out, sizeof r->out);
-    close(errp[0]);
-    close(outp[0]);
-    CHECK(waitpid(pid, &r->status, 0) == pid, "waitpid");
-}
-
-/* Finds the single "hakmem: <msg>: 0x<hex>" line; returns 1 and its parts. */
-static int parse_fault(const char *err, char *msg, size_t msgcap, uintptr_t *ptr, int *count)
-{
-    int found = 0;
-    *count = 0;
-    for (const char *line = err; line && *line;) {
-        const char *end = strchr(line, '\n');
-        size_t len = end ? (size_t)(end - line) : strlen(line);
-        if (len > 8 && strncmp(line, "hakmem: ", 8) == 0) {
-            (*count)++;
-            const char *sep = NULL;
-            for (const char *s = line; s + 4 <= line + len; s++)
-                if (strncmp(s, ": 0x", 4) == 0)
-                    sep = s;
-            if (sep && !found) {
-                size_t mlen = (size_t)(sep - (line + 8));
-                if (mlen >= msgcap)
-                    mlen = msgcap - 1;
-                memcpy(msg, line + 8, mlen);
-                msg[mlen] = 0;
-                *ptr = (uintptr_t)strtoull(sep + 4, NULL, 16);
-                found = 1;
-            }
-        }
-        line = end ? end + 1 : NULL;
-    }
-    return found;
-}
-
 static int expected_ptr(const char *err, uintptr_t *ptr)
 {
     const char *s = strstr(err, "EXPECT-PTR 0x");
@@ -860,6 +769,7 @@ int main(void)
     result_t r;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         memset(&r, 0, sizeof r);
+        *expect_set_n = 0;
         run_child(cases[i].run, &r);
         judge(&cases[i], &r, 0);
     }
@@ -878,6 +788,7 @@ int main(void)
             bad_case_t c = { name, c_clobbered_header, "invalid pointer", "double free", MUST_DIE };
             clobber_value = v;
             memset(&r, 0, sizeof r);
+            *expect_set_n = 0;
             run_child(c.run, &r);
             if (WIFEXITED(r.status) && WEXITSTATUS(r.status) == 6)
                 continue; /* the correct header value */
