@@ -2,7 +2,8 @@
 # (`include bench/bench.mk`) and run from the repository root.
 #
 #   make bench            build the library (make lib) and the programs, then
-#                         run bench/run.sh (QUICK=1 for the short version)
+#                         run bench/run.sh (QUICK=1 - or yes/true/on - for the
+#                         short version; a value it does not know is refused)
 #   make bench-build      only build build/bench/<prog> and <prog>_static
 #   make bench-peers      install mimalloc, jemalloc, tcmalloc (+ gnuplot)
 #

@@ -6,7 +6,9 @@
 #
 # Environment (all optional):
 #   QUICK=1        short mode (< 2 min): 1 warm-up + 3 runs, smaller sizes,
-#                  fewer random_mixed/tiny_hot variants, callgrind on 2
+#                  fewer random_mixed/tiny_hot variants, callgrind on 2.
+#                  QUICK and CALLGRIND take 1/yes/true/on or 0/no/false/off
+#                  (any case; empty = default); anything else is refused.
 #   RUNS=n         counted runs per allocator and workload (default 5; QUICK 3)
 #   THREADS=n      threads for the multi-threaded workloads (default nproc)
 #   ALLOCS="..."   allocators, from: system hakmem-preload hakmem-static
@@ -17,7 +19,7 @@
 #                  of a workload's time is the benchmark loop itself. It is
 #                  not thread-safe and runs on random_mixed and tiny_hot only.
 #   CASES=regex    only workloads whose label matches (grep -E)
-#   CALLGRIND=0    skip the instructions-per-op measurement
+#   CALLGRIND=0    skip the instructions-per-op measurement (default 1)
 #   OUT=dir        output directory (default bench/results)
 #   RUN_TIMEOUT=s  per-process time limit (default 300)
 #
@@ -31,11 +33,24 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-QUICK=${QUICK:-0}; [ "$QUICK" = 1 ] || QUICK=0
+die() { echo "run.sh: error: $*" >&2; exit 2; }
+warn() { echo "run.sh: warning: $*" >&2; }
+# flag NAME DEFAULT: sets the variable NAME to 1 or 0 from its usual
+# spellings (empty or unset: DEFAULT); dies on anything else, so that a
+# typo cannot silently select the other mode.
+flag() {
+  local v=${!1:-$2}
+  case ${v,,} in
+    1 | yes | true | on) printf -v "$1" 1 ;;
+    0 | no | false | off) printf -v "$1" 0 ;;
+    *) die "$1='${!1}' is not a yes/no value: use 1, yes, true, on or 0, no, false, off" ;;
+  esac
+}
+flag QUICK 0
+flag CALLGRIND 1
 RUNS=${RUNS:-$([ "$QUICK" = 1 ] && echo 3 || echo 5)}
 THREADS=${THREADS:-$(nproc)}
 CASES=${CASES:-}
-CALLGRIND=${CALLGRIND:-1}
 OUT=${OUT:-bench/results}
 RUN_TIMEOUT=${RUN_TIMEOUT:-300}
 BIN=build/bench
@@ -47,8 +62,6 @@ DATE=$(date +%F)
 TMP=$(mktemp -d /tmp/hakbench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
-die() { echo "run.sh: error: $*" >&2; exit 2; }
-warn() { echo "run.sh: warning: $*" >&2; }
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer (got '$RUNS')"
 [[ $THREADS =~ ^[1-9][0-9]*$ ]] || die "THREADS must be a positive integer (got '$THREADS')"
 
