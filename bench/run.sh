@@ -20,11 +20,15 @@
 #                  not thread-safe and runs on random_mixed and tiny_hot only.
 #   CASES=regex    only workloads whose label matches (grep -E)
 #   CALLGRIND=0    skip the instructions-per-op measurement (default 1)
-#   OUT=dir        output directory (default bench/results)
+#   OUT=dir        output directory (default bench/results, which git
+#                  ignores except for the results docs/BENCHMARKS.md cites)
 #   RUN_TIMEOUT=s  per-process time limit (default 300)
 #
-# Output: Markdown table on stdout and in $OUT/<date>.md, raw per-run data
-# in $OUT/<date>.tsv, bar chart of the ratios in $OUT/<date>.png, one
+# Output, named after the start time and mode so that no run overwrites
+# another (NAME = <YYYY-MM-DD>_<HHMMSS>_<full|quick>): Markdown table on
+# stdout and in $OUT/NAME.md, raw per-run data in $OUT/NAME.tsv (its '#'
+# lines record date, mode, machine, threads, hakmem commit and workload
+# labels), charts in $OUT/NAME.png and NAME-rss.png (bench/chart.sh), one
 # progress line per run on stderr. Exit status: 0 ok; 1 some run failed
 # (marked in the table); 2 refused to start (missing or stale binaries, bad
 # settings); 3 refused a result (a run's allocator identity was not the
@@ -58,7 +62,8 @@ HAKSO=build/libhakmem.so
 HAKA=build/libhakmem.a
 LIBDIR=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 PROGS="random_mixed tiny_hot larson xmalloc mstress churn large_realloc fragmentation"
-DATE=$(date +%F)
+read -r DATE TIME HMS < <(date '+%F %H:%M:%S %H%M%S')
+MODE=$([ "$QUICK" = 1 ] && echo quick || echo full)
 TMP=$(mktemp -d /tmp/hakbench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -228,9 +233,28 @@ for ((c = 0; c < NC; c++)); do
 done
 
 mkdir -p "$OUT"
-RAW="$OUT/$DATE.tsv" MD="$OUT/$DATE.md" PNG="$OUT/$DATE.png"
-printf 'case\tallocator\trun\tresult\n' >"$RAW"
-for ((c = 0; c < NC; c++)); do printf '%s\t%s\t%s\n' "$c" "${C_LABEL[c]}" "${C_PROG[c]}"; done >"$TMP/cases"
+NAME=${DATE}_${HMS}_$MODE
+[ ! -e "$OUT/$NAME.tsv" ] || NAME+=_$$
+RAW="$OUT/$NAME.tsv" MD="$OUT/$NAME.md" PNG="$OUT/$NAME.png"
+# hakmem's commit: HEAD, marked -dirty when the library's sources differ from it
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null) || COMMIT=unknown
+[ "$COMMIT" = unknown ] || [ -z "$(git status --porcelain -- core hosted platform include Makefile 2>/dev/null)" ] ||
+  COMMIT+=-dirty
+MACHINE="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs,\
+ $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r),\
+ $(ldd --version | head -n1 | sed 's/.* //;s/^/glibc /'), $(gcc --version | head -n1)"
+PEERS=""
+for p in libmimalloc2.0 libjemalloc2 libtcmalloc-minimal4; do
+  v=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || true)
+  [ -z "$v" ] || PEERS+="${PEERS:+, }$p $v"
+done
+{
+  printf '#date\t%s %s\n#mode\t%s\n#runs\t%s\n#threads\t%s\n' "$DATE" "$TIME" "$MODE" "$RUNS" "$THREADS"
+  printf '#allocators\t%s\n#machine\t%s\n#peers\t%s\n#commit\t%s\n#load\t%s\n' \
+    "$ALLOCS" "$MACHINE" "$PEERS" "$COMMIT" "$LOAD"
+  for ((c = 0; c < NC; c++)); do printf '#case\t%s\t%s\t%s\n' "$c" "${C_LABEL[c]}" "${C_PROG[c]}"; done
+  printf 'case\tallocator\trun\tresult\n'
+} >"$RAW"
 FAILS=()
 declare -A DEAD=() # "case allocator" pairs that failed once: not run again
 STEP=0
@@ -292,16 +316,16 @@ if [[ " $ALLOCS " == *" hakmem-"* ]] && [ "$(lib_stamp)" != "$STAMP" ]; then
 fi
 hakver=$(awk -F'\t' '$2 ~ /^hakmem/ && $3 ~ /^[0-9]/' "$RAW" | tr ' ' '\n' | sed -n 's/^alloc_ver=//p' | head -n1)
 {
-  echo "## Results $DATE ($([ "$QUICK" = 1 ] && echo QUICK || echo full) mode)"
+  echo "## Results $DATE ${TIME%:*} ($([ "$QUICK" = 1 ] && echo QUICK || echo full) mode)"
   echo
-  echo "- machine: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs," \
-       "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)," \
-       "$(ldd --version | head -n1 | sed 's/.* //;s/^/glibc /'), $(gcc --version | head -n1)"
-  echo "- allocators: $ALLOCS${hakver:+ (hakmem: $hakver)}"
-  for p in libmimalloc2.0 libjemalloc2 libtcmalloc-minimal4; do
-    v=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || true)
-    [ -z "$v" ] || echo "  - $p $v"
-  done
+  if [ "$QUICK" = 1 ]; then
+    echo "> **QUICK run**: $RUNS counted runs per cell, reduced sizes, fewer variants - a smoke test."
+    echo "> Its ratios are rough; run \`make bench\` without QUICK for figures to quote."
+    echo
+  fi
+  echo "- machine: $MACHINE"
+  echo "- allocators: $ALLOCS${hakver:+ (hakmem: $hakver, commit $COMMIT)}"
+  [ -z "$PEERS" ] || echo "  - $PEERS"
   echo "- $RUNS counted runs per cell after 1 warm-up round, allocators interleaved; threads=$THREADS;" \
        "load average at start $LOAD"
   echo "- ops/s: median (min-max) of the runs; ratio: median / system median (>1 = faster than glibc);"
@@ -309,7 +333,7 @@ hakver=$(awk -F'\t' '$2 ~ /^hakmem/ && $3 ~ /^[0-9]/' "$RAW" | tr ' ' '\n' | sed
   echo
   echo "| workload | allocator | ops/s | min-max | ratio | peak RSS MiB | Ir/op | notes |"
   echo "|---|---|---:|---:|---:|---:|---:|---|"
-  awk -v allocs="$ALLOCS" -v dat="$TMP/ratios.dat" -f bench/summary.awk "$TMP/cases" "$RAW"
+  awk -v dat="$TMP/ratios.dat" -f bench/summary.awk "$RAW"
   if [ "${#FAILS[@]}" -gt 0 ]; then
     echo; echo "Failures:"
     for f in "${FAILS[@]}"; do echo "- $f"; done
@@ -329,7 +353,7 @@ if command -v gnuplot >/dev/null; then
 set terminal pngcairo size 1400,750 font ",10" noenhanced
 set bmargin 9
 set output "$PNG"
-set title "Throughput relative to glibc malloc, $DATE (median of $RUNS runs; higher is better)"
+set title "Throughput relative to glibc malloc, $DATE $TIME, $MODE mode (median of $RUNS runs; higher is better)"
 set datafile missing "-"
 set style data histograms
 set style histogram clustered gap 1
@@ -342,11 +366,12 @@ set key outside right top
 set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 lc rgb "black"
 plot for [i=2:$((NA + 1))] "$TMP/ratios.dat" using i:xtic(1) title columnheader(i)
 EOF
-  [ -s "$PNG" ] && { echo; echo "![ratio chart]($DATE.png)"; } >>"$MD"
+  [ -s "$PNG" ] && { echo; echo "![ratio chart]($NAME.png)"; } >>"$MD"
 fi
 
 cat "$MD"
 echo "run.sh: wrote $MD and $RAW$([ -s "$PNG" ] && echo " and $PNG")" >&2
+[ "$QUICK" = 0 ] || echo "run.sh: QUICK run - its ratios are rough; run without QUICK for figures to quote" >&2
 if [ "${#FAILS[@]}" -gt 0 ]; then
   echo "run.sh: ${#FAILS[@]} failure(s); see the table" >&2
   exit 1

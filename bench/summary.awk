@@ -1,12 +1,16 @@
 # bench/summary.awk - turns the raw per-run data of bench/run.sh into the
 # Markdown results table (stdout) and the gnuplot ratio data (file `dat`).
 #
-# usage: awk -v allocs="system mimalloc ..." -v dat=FILE -f bench/summary.awk \
-#            CASES_TSV RAW_TSV
-#   CASES_TSV: "index<TAB>label<TAB>program" per workload, in table order
-#   RAW_TSV:   header line, then "index<TAB>allocator<TAB>run<TAB>RESULT line"
-#              where run is 0 (warm-up, ignored), 1..N (counted), "callgrind"
-#              (RESULT line + ir_per_op=...) or "FAILED" (reason).
+# usage: awk [-v allocs="system mimalloc ..."] -v dat=FILE -f bench/summary.awk RAW_TSV
+#   RAW_TSV: the .tsv of bench/run.sh: "#key<TAB>value" lines, among them
+#            "#case<TAB>index<TAB>label<TAB>program" per workload in table
+#            order and "#allocators<TAB>names"; the header line
+#            "case<TAB>allocator<TAB>run<TAB>result"; then one line per run,
+#            "index<TAB>allocator<TAB>run<TAB>RESULT line", where run is 0
+#            (warm-up, ignored), 1..N (counted), "callgrind" (RESULT line +
+#            ir_per_op=...) or "FAILED" (reason).
+#   allocs:  table order; default the #allocators line, else the order in
+#            which the allocators first appear in the runs.
 # Statistics per workload and allocator over the counted runs: median,
 # min and max of ops_per_sec, max of peak_rss_kb, medians of the extra
 # fields of churn and fragmentation. ratio = median / median of "system".
@@ -14,10 +18,12 @@
 
 BEGIN { FS = "\t"; na = split(allocs, A, " ") }
 
-FNR == NR { label[$1] = $2; prog[$1] = $3; if ($1 + 1 > nc) nc = $1 + 1; next }
-FNR == 1 { next }
+$1 == "#case" { label[$2] = $3; prog[$2] = $4; if ($2 + 1 > nc) nc = $2 + 1; next }
+$1 == "#allocators" && !na { na = split($2, A, " "); next }
+/^#/ || $1 == "case" { next }
 
 {
+    if (!seen[$2]++) first[++nfirst] = $2
     split("", f)
     n = split($4, kv, " ")
     for (i = 1; i <= n; i++) {
@@ -71,6 +77,7 @@ function mib_list(s,    p, n, i, out) {
 }
 
 END {
+    if (!na) for (na = 0; na < nfirst; ) { na++; A[na] = first[na] }
     hdr = "\"workload\""
     for (i = 1; i <= na; i++) hdr = hdr " \"" A[i] "\""
     print hdr > dat
