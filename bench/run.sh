@@ -156,7 +156,6 @@ if [[ " $ALLOCS " == *" minimal "* ]]; then
     die "$BIN/libminimal.so is older than bench/minimal_malloc.c - run 'make bench-build'"
 fi
 [[ " $ALLOCS " == *" system "* ]] || die "ALLOCS must include system (the ratio baseline)"
-NA=$(wc -w <<<"$ALLOCS")
 
 # ---- refuse missing or stale binaries ---------------------------------------
 for prog in $PROGS; do
@@ -333,7 +332,7 @@ hakver=$(awk -F'\t' '$2 ~ /^hakmem/ && $3 ~ /^[0-9]/' "$RAW" | tr ' ' '\n' | sed
   echo
   echo "| workload | allocator | ops/s | min-max | ratio | peak RSS MiB | Ir/op | notes |"
   echo "|---|---|---:|---:|---:|---:|---:|---|"
-  awk -v dat="$TMP/ratios.dat" -f bench/summary.awk "$RAW"
+  awk -f bench/summary.awk "$RAW"
   if [ "${#FAILS[@]}" -gt 0 ]; then
     echo; echo "Failures:"
     for f in "${FAILS[@]}"; do echo "- $f"; done
@@ -347,30 +346,14 @@ if ! command -v gnuplot >/dev/null; then
     { apt-get update && apt-get install -y --no-install-recommends gnuplot-nox; }; } >"$TMP/apt.log" 2>&1 ||
     warn "could not install gnuplot-nox; no chart"
 fi
-rm -f "$PNG"
+rm -f "$PNG" "${PNG%.png}-rss.png"
 if command -v gnuplot >/dev/null; then
-  gnuplot <<EOF 2>"$TMP/gp.err" || warn "gnuplot failed: $(head -n3 "$TMP/gp.err")"
-set terminal pngcairo size 1400,750 font ",10" noenhanced
-set bmargin 9
-set output "$PNG"
-set title "Throughput relative to glibc malloc, $DATE $TIME, $MODE mode (median of $RUNS runs; higher is better)"
-set datafile missing "-"
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.85 border -1
-set logscale y 2
-set ylabel "median ops/s / system median (log scale)"
-set grid ytics
-set xtics rotate by -35 nomirror
-set key outside right top
-set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 lc rgb "black"
-plot for [i=2:$((NA + 1))] "$TMP/ratios.dat" using i:xtic(1) title columnheader(i)
-EOF
-  [ -s "$PNG" ] && { echo; echo "![ratio chart]($NAME.png)"; } >>"$MD"
+  bench/chart.sh "$RAW" 2>"$TMP/chart.err" || warn "no chart: $(tail -n3 "$TMP/chart.err")"
+  [ -s "$PNG" ] && { echo; echo "![throughput chart]($NAME.png)"; echo; echo "![peak RSS chart]($NAME-rss.png)"; } >>"$MD"
 fi
 
 cat "$MD"
-echo "run.sh: wrote $MD and $RAW$([ -s "$PNG" ] && echo " and $PNG")" >&2
+echo "run.sh: wrote $MD and $RAW$([ -s "$PNG" ] && echo " and the charts $PNG, ${PNG%.png}-rss.png")" >&2
 [ "$QUICK" = 0 ] || echo "run.sh: QUICK run - its ratios are rough; run without QUICK for figures to quote" >&2
 if [ "${#FAILS[@]}" -gt 0 ]; then
   echo "run.sh: ${#FAILS[@]} failure(s); see the table" >&2
