@@ -6,6 +6,7 @@
 #                         short version; a value it does not know is refused)
 #   make bench-build      only build build/bench/<prog> and <prog>_static
 #   make bench-peers      install mimalloc, jemalloc, tcmalloc (+ gnuplot)
+#   bench/chart.sh X.tsv  redraw the charts of a run from its results TSV
 #
 # build/bench/<prog>        plain binary: system malloc, or any allocator
 #                           through LD_PRELOAD
