@@ -63,7 +63,7 @@ fi
 meta() { awk -F'\t' -v k="#$1" '$1 == k { print $2; exit }' "$TMP/raw"; }
 DATE=$(meta date) MODE=$(meta mode) RUNS=$(meta runs) THREADS=$(meta threads)
 MACHINE=$(meta machine) COMMIT=$(meta commit) LOAD=$(meta load)
-HAKVER=$(awk -F'\t' '$2 ~ /^hakmem/ && $3 ~ /^[0-9]/' "$TMP/raw" | tr ' \t' '\n\n' | sed -n 's/^alloc_ver=//p' | head -n1)
+HAKVER=$(awk -F'\t' '$2 ~ /^hakmem/ && $3 ~ /^[0-9]/ && match($4, /alloc_ver=[^ ]*/) { print substr($4, RSTART + 10, RLENGTH - 10); exit }' "$TMP/raw")
 awk -v cells="$TMP/cells" -f "$ROOT/bench/summary.awk" "$TMP/raw" >/dev/null
 [ -s "$TMP/cells" ] || die "no results in '$TSV'"
 
