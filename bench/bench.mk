@@ -2,9 +2,11 @@
 # (`include bench/bench.mk`) and run from the repository root.
 #
 #   make bench            build the library (make lib) and the programs, then
-#                         run bench/run.sh (QUICK=1 for the short version)
+#                         run bench/run.sh (QUICK=1 - or yes/true/on - for the
+#                         short version; a value it does not know is refused)
 #   make bench-build      only build build/bench/<prog> and <prog>_static
 #   make bench-peers      install mimalloc, jemalloc, tcmalloc (+ gnuplot)
+#   bench/chart.sh X.tsv  redraw the charts of a run from its results TSV
 #
 # build/bench/<prog>        plain binary: system malloc, or any allocator
 #                           through LD_PRELOAD

@@ -29,8 +29,14 @@ set -euo pipefail
 OLD=$(cd "$1" && pwd) NEW=$(cd "$2" && pwd)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUNS=${RUNS:-5} CASES=${CASES:-} MODES=${MODES:-static preload}
-QUICK=${QUICK:-0} THREADS=${THREADS:-$(nproc)} RUN_TIMEOUT=${RUN_TIMEOUT:-300}
+THREADS=${THREADS:-$(nproc)} RUN_TIMEOUT=${RUN_TIMEOUT:-300}
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "compare_builds: RUNS must be a positive integer" >&2; exit 2; }
+QUICK=${QUICK:-0}
+case ${QUICK,,} in # the spellings run.sh accepts
+  1 | yes | true | on) QUICK=1 ;;
+  0 | no | false | off) QUICK=0 ;;
+  *) echo "compare_builds: QUICK='$QUICK' is not a yes/no value: use 1, yes, true, on or 0, no, false, off" >&2; exit 2 ;;
+esac
 for t in "$OLD" "$NEW"; do
   for f in build/libhakmem.so build/bench/fragmentation build/bench/fragmentation_static; do
     [ -e "$t/$f" ] || { echo "compare_builds: $t/$f missing: run 'make lib bench-build' there" >&2; exit 2; }

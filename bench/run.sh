@@ -6,7 +6,9 @@
 #
 # Environment (all optional):
 #   QUICK=1        short mode (< 2 min): 1 warm-up + 3 runs, smaller sizes,
-#                  fewer random_mixed/tiny_hot variants, callgrind on 2
+#                  fewer random_mixed/tiny_hot variants, callgrind on 2.
+#                  QUICK and CALLGRIND take 1/yes/true/on or 0/no/false/off
+#                  (any case; empty = default); anything else is refused.
 #   RUNS=n         counted runs per allocator and workload (default 5; QUICK 3)
 #   THREADS=n      threads for the multi-threaded workloads (default nproc)
 #   ALLOCS="..."   allocators, from: system hakmem-preload hakmem-static
@@ -17,12 +19,16 @@
 #                  of a workload's time is the benchmark loop itself. It is
 #                  not thread-safe and runs on random_mixed and tiny_hot only.
 #   CASES=regex    only workloads whose label matches (grep -E)
-#   CALLGRIND=0    skip the instructions-per-op measurement
-#   OUT=dir        output directory (default bench/results)
+#   CALLGRIND=0    skip the instructions-per-op measurement (default 1)
+#   OUT=dir        output directory (default bench/results, which git
+#                  ignores except for the results docs/BENCHMARKS.md cites)
 #   RUN_TIMEOUT=s  per-process time limit (default 300)
 #
-# Output: Markdown table on stdout and in $OUT/<date>.md, raw per-run data
-# in $OUT/<date>.tsv, bar chart of the ratios in $OUT/<date>.png, one
+# Output, named after the start time and mode so that no run overwrites
+# another (NAME = <YYYY-MM-DD>_<HHMMSS>_<full|quick>): Markdown table on
+# stdout and in $OUT/NAME.md, raw per-run data in $OUT/NAME.tsv (its '#'
+# lines record date, mode, machine, threads, hakmem commit and workload
+# labels), charts in $OUT/NAME.png and NAME-rss.png (bench/chart.sh), one
 # progress line per run on stderr. Exit status: 0 ok; 1 some run failed
 # (marked in the table); 2 refused to start (missing or stale binaries, bad
 # settings); 3 refused a result (a run's allocator identity was not the
@@ -31,11 +37,24 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-QUICK=${QUICK:-0}; [ "$QUICK" = 1 ] || QUICK=0
+die() { echo "run.sh: error: $*" >&2; exit 2; }
+warn() { echo "run.sh: warning: $*" >&2; }
+# flag NAME DEFAULT: sets the variable NAME to 1 or 0 from its usual
+# spellings (empty or unset: DEFAULT); dies on anything else, so that a
+# typo cannot silently select the other mode.
+flag() {
+  local v=${!1:-$2}
+  case ${v,,} in
+    1 | yes | true | on) printf -v "$1" 1 ;;
+    0 | no | false | off) printf -v "$1" 0 ;;
+    *) die "$1='${!1}' is not a yes/no value: use 1, yes, true, on or 0, no, false, off" ;;
+  esac
+}
+flag QUICK 0
+flag CALLGRIND 1
 RUNS=${RUNS:-$([ "$QUICK" = 1 ] && echo 3 || echo 5)}
 THREADS=${THREADS:-$(nproc)}
 CASES=${CASES:-}
-CALLGRIND=${CALLGRIND:-1}
 OUT=${OUT:-bench/results}
 RUN_TIMEOUT=${RUN_TIMEOUT:-300}
 BIN=build/bench
@@ -43,12 +62,11 @@ HAKSO=build/libhakmem.so
 HAKA=build/libhakmem.a
 LIBDIR=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 PROGS="random_mixed tiny_hot larson xmalloc mstress churn large_realloc fragmentation"
-DATE=$(date +%F)
+read -r DATE TIME HMS < <(date '+%F %H:%M:%S %H%M%S')
+MODE=$([ "$QUICK" = 1 ] && echo quick || echo full)
 TMP=$(mktemp -d /tmp/hakbench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
-die() { echo "run.sh: error: $*" >&2; exit 2; }
-warn() { echo "run.sh: warning: $*" >&2; }
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer (got '$RUNS')"
 [[ $THREADS =~ ^[1-9][0-9]*$ ]] || die "THREADS must be a positive integer (got '$THREADS')"
 
@@ -138,7 +156,6 @@ if [[ " $ALLOCS " == *" minimal "* ]]; then
     die "$BIN/libminimal.so is older than bench/minimal_malloc.c - run 'make bench-build'"
 fi
 [[ " $ALLOCS " == *" system "* ]] || die "ALLOCS must include system (the ratio baseline)"
-NA=$(wc -w <<<"$ALLOCS")
 
 # ---- refuse missing or stale binaries ---------------------------------------
 for prog in $PROGS; do
@@ -215,9 +232,28 @@ for ((c = 0; c < NC; c++)); do
 done
 
 mkdir -p "$OUT"
-RAW="$OUT/$DATE.tsv" MD="$OUT/$DATE.md" PNG="$OUT/$DATE.png"
-printf 'case\tallocator\trun\tresult\n' >"$RAW"
-for ((c = 0; c < NC; c++)); do printf '%s\t%s\t%s\n' "$c" "${C_LABEL[c]}" "${C_PROG[c]}"; done >"$TMP/cases"
+NAME=${DATE}_${HMS}_$MODE
+[ ! -e "$OUT/$NAME.tsv" ] || NAME+=_$$
+RAW="$OUT/$NAME.tsv" MD="$OUT/$NAME.md" PNG="$OUT/$NAME.png"
+# hakmem's commit: HEAD, marked -dirty when the library's sources differ from it
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null) || COMMIT=unknown
+[ "$COMMIT" = unknown ] || [ -z "$(git status --porcelain -- core hosted platform include Makefile 2>/dev/null)" ] ||
+  COMMIT+=-dirty
+MACHINE="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs,\
+ $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r),\
+ $(ldd --version | head -n1 | sed 's/.* //;s/^/glibc /'), $(gcc --version | head -n1)"
+PEERS=""
+for p in libmimalloc2.0 libjemalloc2 libtcmalloc-minimal4; do
+  v=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || true)
+  [ -z "$v" ] || PEERS+="${PEERS:+, }$p $v"
+done
+{
+  printf '#date\t%s %s\n#mode\t%s\n#runs\t%s\n#threads\t%s\n' "$DATE" "$TIME" "$MODE" "$RUNS" "$THREADS"
+  printf '#allocators\t%s\n#machine\t%s\n#peers\t%s\n#commit\t%s\n#load\t%s\n' \
+    "$ALLOCS" "$MACHINE" "$PEERS" "$COMMIT" "$LOAD"
+  for ((c = 0; c < NC; c++)); do printf '#case\t%s\t%s\t%s\n' "$c" "${C_LABEL[c]}" "${C_PROG[c]}"; done
+  printf 'case\tallocator\trun\tresult\n'
+} >"$RAW"
 FAILS=()
 declare -A DEAD=() # "case allocator" pairs that failed once: not run again
 STEP=0
@@ -279,16 +315,16 @@ if [[ " $ALLOCS " == *" hakmem-"* ]] && [ "$(lib_stamp)" != "$STAMP" ]; then
 fi
 hakver=$(awk -F'\t' '$2 ~ /^hakmem/ && $3 ~ /^[0-9]/' "$RAW" | tr ' ' '\n' | sed -n 's/^alloc_ver=//p' | head -n1)
 {
-  echo "## Results $DATE ($([ "$QUICK" = 1 ] && echo QUICK || echo full) mode)"
+  echo "## Results $DATE ${TIME%:*} ($([ "$QUICK" = 1 ] && echo QUICK || echo full) mode)"
   echo
-  echo "- machine: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs," \
-       "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)," \
-       "$(ldd --version | head -n1 | sed 's/.* //;s/^/glibc /'), $(gcc --version | head -n1)"
-  echo "- allocators: $ALLOCS${hakver:+ (hakmem: $hakver)}"
-  for p in libmimalloc2.0 libjemalloc2 libtcmalloc-minimal4; do
-    v=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || true)
-    [ -z "$v" ] || echo "  - $p $v"
-  done
+  if [ "$QUICK" = 1 ]; then
+    echo "> **QUICK run**: $RUNS counted runs per cell, reduced sizes, fewer variants - a smoke test."
+    echo "> Its ratios are rough; run \`make bench\` without QUICK for figures to quote."
+    echo
+  fi
+  echo "- machine: $MACHINE"
+  echo "- allocators: $ALLOCS${hakver:+ (hakmem: $hakver, commit $COMMIT)}"
+  [ -z "$PEERS" ] || echo "  - $PEERS"
   echo "- $RUNS counted runs per cell after 1 warm-up round, allocators interleaved; threads=$THREADS;" \
        "load average at start $LOAD"
   echo "- ops/s: median (min-max) of the runs; ratio: median / system median (>1 = faster than glibc);"
@@ -296,7 +332,7 @@ hakver=$(awk -F'\t' '$2 ~ /^hakmem/ && $3 ~ /^[0-9]/' "$RAW" | tr ' ' '\n' | sed
   echo
   echo "| workload | allocator | ops/s | min-max | ratio | peak RSS MiB | Ir/op | notes |"
   echo "|---|---|---:|---:|---:|---:|---:|---|"
-  awk -v allocs="$ALLOCS" -v dat="$TMP/ratios.dat" -f bench/summary.awk "$TMP/cases" "$RAW"
+  awk -f bench/summary.awk "$RAW"
   if [ "${#FAILS[@]}" -gt 0 ]; then
     echo; echo "Failures:"
     for f in "${FAILS[@]}"; do echo "- $f"; done
@@ -310,30 +346,15 @@ if ! command -v gnuplot >/dev/null; then
     { apt-get update && apt-get install -y --no-install-recommends gnuplot-nox; }; } >"$TMP/apt.log" 2>&1 ||
     warn "could not install gnuplot-nox; no chart"
 fi
-rm -f "$PNG"
+rm -f "$PNG" "${PNG%.png}-rss.png"
 if command -v gnuplot >/dev/null; then
-  gnuplot <<EOF 2>"$TMP/gp.err" || warn "gnuplot failed: $(head -n3 "$TMP/gp.err")"
-set terminal pngcairo size 1400,750 font ",10" noenhanced
-set bmargin 9
-set output "$PNG"
-set title "Throughput relative to glibc malloc, $DATE (median of $RUNS runs; higher is better)"
-set datafile missing "-"
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.85 border -1
-set logscale y 2
-set ylabel "median ops/s / system median (log scale)"
-set grid ytics
-set xtics rotate by -35 nomirror
-set key outside right top
-set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 lc rgb "black"
-plot for [i=2:$((NA + 1))] "$TMP/ratios.dat" using i:xtic(1) title columnheader(i)
-EOF
-  [ -s "$PNG" ] && { echo; echo "![ratio chart]($DATE.png)"; } >>"$MD"
+  bench/chart.sh "$RAW" 2>"$TMP/chart.err" || warn "no chart: $(tail -n3 "$TMP/chart.err")"
+  [ -s "$PNG" ] && { echo; echo "![throughput chart]($NAME.png)"; echo; echo "![peak RSS chart]($NAME-rss.png)"; } >>"$MD"
 fi
 
 cat "$MD"
-echo "run.sh: wrote $MD and $RAW$([ -s "$PNG" ] && echo " and $PNG")" >&2
+echo "run.sh: wrote $MD and $RAW$([ -s "$PNG" ] && echo " and the charts $PNG, ${PNG%.png}-rss.png")" >&2
+[ "$QUICK" = 0 ] || echo "run.sh: QUICK run - its ratios are rough; run without QUICK for figures to quote" >&2
 if [ "${#FAILS[@]}" -gt 0 ]; then
   echo "run.sh: ${#FAILS[@]} failure(s); see the table" >&2
   exit 1

@@ -1,12 +1,23 @@
 # bench/summary.awk - turns the raw per-run data of bench/run.sh into the
-# Markdown results table (stdout) and the gnuplot ratio data (file `dat`).
+# Markdown results table (stdout) and, if `cells` is set, the figures the
+# charts of bench/chart.sh draw.
 #
-# usage: awk -v allocs="system mimalloc ..." -v dat=FILE -f bench/summary.awk \
-#            CASES_TSV RAW_TSV
-#   CASES_TSV: "index<TAB>label<TAB>program" per workload, in table order
-#   RAW_TSV:   header line, then "index<TAB>allocator<TAB>run<TAB>RESULT line"
-#              where run is 0 (warm-up, ignored), 1..N (counted), "callgrind"
-#              (RESULT line + ir_per_op=...) or "FAILED" (reason).
+# usage: awk [-v allocs="system mimalloc ..."] [-v cells=FILE] -f bench/summary.awk RAW_TSV
+#   RAW_TSV: the .tsv of bench/run.sh: "#key<TAB>value" lines, among them
+#            "#case<TAB>index<TAB>label<TAB>program" per workload in table
+#            order and "#allocators<TAB>names"; the header line
+#            "case<TAB>allocator<TAB>run<TAB>result"; then one line per run,
+#            "index<TAB>allocator<TAB>run<TAB>RESULT line", where run is 0
+#            (warm-up, ignored), 1..N (counted), "callgrind" (RESULT line +
+#            ir_per_op=...) or "FAILED" (reason).
+#   allocs:  table order; default the #allocators line, else the order in
+#            which the allocators first appear in the runs.
+#   cells:   gets one line per workload and allocator, tab-separated:
+#            index allocator status ratio ratio_min ratio_max rss_max rss_min
+#            status: ok, failed or none (not run: the minimal allocator on a
+#            threaded workload; the figures are then "-"). ratio_min/max:
+#            slowest/fastest run / system median. rss: peak RSS of the
+#            runs in MiB, highest and lowest.
 # Statistics per workload and allocator over the counted runs: median,
 # min and max of ops_per_sec, max of peak_rss_kb, medians of the extra
 # fields of churn and fragmentation. ratio = median / median of "system".
@@ -14,10 +25,12 @@
 
 BEGIN { FS = "\t"; na = split(allocs, A, " ") }
 
-FNR == NR { label[$1] = $2; prog[$1] = $3; if ($1 + 1 > nc) nc = $1 + 1; next }
-FNR == 1 { next }
+$1 == "#case" { label[$2] = $3; prog[$2] = $4; if ($2 + 1 > nc) nc = $2 + 1; next }
+$1 == "#allocators" && !na { na = split($2, A, " "); next }
+/^#/ || $1 == "case" { next }
 
 {
+    if (!seen[$2]++) first[++nfirst] = $2
     split("", f)
     n = split($4, kv, " ")
     for (i = 1; i <= n; i++) {
@@ -35,6 +48,7 @@ $3 !~ /^[1-9][0-9]*$/ { next }
     rssf[k, j] = f["rss_final_kb"]; ra[k, j] = f["rss_alloc_kb"]
     rf[k, j] = f["rss_freed_kb"]; r2[k, j] = f["rss_phase2_kb"]
     if (f["peak_rss_kb"] + 0 > peak[k]) peak[k] = f["peak_rss_kb"] + 0
+    if (j == 1 || f["peak_rss_kb"] + 0 < peakmin[k]) peakmin[k] = f["peak_rss_kb"] + 0
     live[k] = f["live_kb"]
 }
 
@@ -71,22 +85,19 @@ function mib_list(s,    p, n, i, out) {
 }
 
 END {
-    hdr = "\"workload\""
-    for (i = 1; i <= na; i++) hdr = hdr " \"" A[i] "\""
-    print hdr > dat
+    if (!na) for (na = 0; na < nfirst; ) { na++; A[na] = first[na] }
     for (c = 0; c < nc; c++) {
         bk = c SUBSEP "system"
         base = (cnt[bk] && !failed[bk]) ? median(ops, bk, cnt[bk]) : 0
-        row = "\"" label[c] "\""
         for (i = 1; i <= na; i++) {
             a = A[i]; k = c SUBSEP a; n = cnt[k]
             if (!failed[k] && !n) { # not run (the minimal on a threaded workload)
-                row = row " -"
+                if (cells != "") printf "%d\t%s\tnone\t-\t-\t-\t-\t-\n", c, a > cells
                 continue
             }
             if (failed[k]) {
                 printf "| %s | %s | FAILED | | | | | see Failures |\n", label[c], a
-                row = row " -"
+                if (cells != "") printf "%d\t%s\tfailed\t-\t-\t-\t-\t-\n", c, a > cells
                 continue
             }
             m = median(ops, k, n)
@@ -100,8 +111,12 @@ END {
                                 median(r2, k, n) / 1024, mib_list(live[k]), median(secs, k, n))
             printf "| %s | %s | %s | %s | %s | %.1f | %s | %s |\n", label[c], a, fmt(m),
                    lohi(ops, k, n), ratio, peak[k] / 1024, (k in ir) ? ir[k] : "", notes
-            row = row " " ratio
+            if (cells != "") {
+                split("", sv); sorted(ops, k, n, sv)
+                if (base > 0) r3 = sprintf("%.4g\t%.4g\t%.4g", m / base, sv[1] / base, sv[n] / base)
+                else r3 = "-\t-\t-"
+                printf "%d\t%s\tok\t%s\t%.3f\t%.3f\n", c, a, r3, peak[k] / 1024, peakmin[k] / 1024 > cells
+            }
         }
-        print row > dat
     }
 }
