@@ -15,7 +15,8 @@
 #                  bench/minimal_malloc.c, a malloc doing next to no work (no
 #                  checks, no locks, no metadata): its ratio shows how much
 #                  of a workload's time is the benchmark loop itself. It is
-#                  not thread-safe and runs on random_mixed and tiny_hot only.
+#                  not thread-safe and runs on the single-threaded workloads
+#                  only (random_mixed, tiny_hot, mid_mixed).
 #   CASES=regex    only workloads whose label matches (grep -E)
 #   CALLGRIND=0    skip the instructions-per-op measurement
 #   OUT=dir        output directory (default bench/results)
@@ -71,7 +72,7 @@ set_alloc() {
 # runs_on ALLOC PROG: true if ALLOC may run PROG (the minimal allocator is
 # not thread-safe: single-threaded workloads only).
 runs_on() {
-  [ "$1" != minimal ] || [ "$2" = random_mixed ] || [ "$2" = tiny_hot ]
+  [ "$1" != minimal ] || [ "$2" = random_mixed ] || [ "$2" = tiny_hot ] || [ "$2" = mid_mixed ]
 }
 
 # get KEY LINE: sets REPLY to the value of KEY=value in LINE ("" if absent).
@@ -141,6 +142,7 @@ fi
 NA=$(wc -w <<<"$ALLOCS")
 
 # ---- refuse missing or stale binaries ---------------------------------------
+PROGS+=" mid_mixed"
 for prog in $PROGS; do
   [ -x "$BIN/$prog" ] || die "$BIN/$prog missing - run 'make bench-build'"
   for src in "bench/$prog.c" bench/bench_util.c bench/bench_util.h; do
@@ -183,9 +185,11 @@ T=$THREADS TP=$((THREADS / 2 > 0 ? THREADS / 2 : 1)); TC=$((T - TP > 0 ? T - TP 
 if [ "$QUICK" = 1 ]; then
   RM=1000000 TH=2000000 LRS="5 20" XM=300000 MS="5 10000" CH=500 LR=300 FR=50000
   WSS="400 8192" RANGES="16-1039" SIZES="16 256" CGRM="400 16-1039" CGTH=256 CGN=100000
+  MM=1000000
 else
   RM=10000000 TH=20000000 LRS="10 50" XM=2000000 MS="20 20000" CH=2000 LR=2000 FR=200000
   WSS="400 8192" RANGES="16-128 16-1039 1-4096" SIZES="16 64 256 1024" CGRM=all CGTH=all CGN=200000
+  MM=10000000
 fi
 for ws in $WSS; do
   for range in $RANGES; do
@@ -197,6 +201,7 @@ for sz in $SIZES; do
   cg=""; [[ $CGTH == all || $CGTH == "$sz" ]] && cg="$CGN $sz"
   add_case "tiny_hot size=$sz" tiny_hot "$TH $sz" "$cg"
 done
+add_case "mid_mixed ws=1000 1K-32K" mid_mixed "$MM 1000 1 1024 32768" "$CGN 1000 1 1024 32768"
 add_case "larson T=$T" larson "$T $LRS 1000 16 1024 1" ""
 add_case "xmalloc ${TP}p/${TC}c" xmalloc "$TP $TC $XM 64 16 256 1" ""
 add_case "mstress T=$T" mstress "$T $MS 25 16 2048 1" ""
