@@ -204,6 +204,7 @@ done
 add_case "mid_mixed ws=1000 1K-32K" mid_mixed "$MM 1000 1 1024 32768" "$CGN 1000 1 1024 32768"
 add_case "larson T=$T" larson "$T $LRS 1000 16 1024 1" ""
 add_case "xmalloc ${TP}p/${TC}c" xmalloc "$TP $TC $XM 64 16 256 1" ""
+[ "$TP/$TC" = 2/2 ] || add_case "xmalloc 2p/2c" xmalloc "2 2 $XM 64 16 256 1" ""
 add_case "mstress T=$T" mstress "$T $MS 25 16 2048 1" ""
 add_case "churn threads=$CH" churn "$CH $T 300 16 1" ""
 add_case "large_realloc 1K-4M" large_realloc "$LR 1 1024 4194304" ""
