@@ -15,7 +15,7 @@
 # Variables are BENCH_-prefixed so they cannot clash with the main Makefile.
 
 BENCH_PROGS   := random_mixed tiny_hot larson xmalloc mstress churn \
-                 large_realloc fragmentation mid_mixed
+                 large_realloc fragmentation mid_mixed transfer
 BENCH_OUT     := build/bench
 BENCH_CC      ?= gcc
 BENCH_CFLAGS  := -std=c11 -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \

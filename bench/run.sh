@@ -142,7 +142,7 @@ fi
 NA=$(wc -w <<<"$ALLOCS")
 
 # ---- refuse missing or stale binaries ---------------------------------------
-PROGS+=" mid_mixed"
+PROGS+=" mid_mixed transfer"
 for prog in $PROGS; do
   [ -x "$BIN/$prog" ] || die "$BIN/$prog missing - run 'make bench-build'"
   for src in "bench/$prog.c" bench/bench_util.c bench/bench_util.h; do
@@ -185,11 +185,11 @@ T=$THREADS TP=$((THREADS / 2 > 0 ? THREADS / 2 : 1)); TC=$((T - TP > 0 ? T - TP 
 if [ "$QUICK" = 1 ]; then
   RM=1000000 TH=2000000 LRS="5 20" XM=300000 MS="5 10000" CH=500 LR=300 FR=50000
   WSS="400 8192" RANGES="16-1039" SIZES="16 256" CGRM="400 16-1039" CGTH=256 CGN=100000
-  MM=1000000
+  MM=1000000 TR="10 200000"
 else
   RM=10000000 TH=20000000 LRS="10 50" XM=2000000 MS="20 20000" CH=2000 LR=2000 FR=200000
   WSS="400 8192" RANGES="16-128 16-1039 1-4096" SIZES="16 64 256 1024" CGRM=all CGTH=all CGN=200000
-  MM=10000000
+  MM=10000000 TR="20 1000000"
 fi
 for ws in $WSS; do
   for range in $RANGES; do
@@ -209,6 +209,8 @@ add_case "mstress T=$T" mstress "$T $MS 25 16 2048 1" ""
 add_case "churn threads=$CH" churn "$CH $T 300 16 1" ""
 add_case "large_realloc 1K-4M" large_realloc "$LR 1 1024 4194304" ""
 add_case "fragmentation n=$FR" fragmentation "$FR 10 1" ""
+add_case "transfer T=32 16-1024" transfer "32 $TR 1024 16 1024 0" ""
+add_case "transfer T=4 to 1M" transfer "4 $TR 1024 16 1024 100 1048576" ""
 NC=${#C_LABEL[@]}
 [ "$NC" -gt 0 ] || die "CASES='$CASES' matches no workload"
 TOTAL=0
