@@ -17,7 +17,7 @@
 # Variables are BENCH_-prefixed so they cannot clash with the main Makefile.
 
 BENCH_PROGS   := random_mixed tiny_hot larson xmalloc mstress churn \
-                 large_realloc fragmentation
+                 large_realloc fragmentation mid_mixed transfer
 BENCH_OUT     := build/bench
 BENCH_CC      ?= gcc
 BENCH_CFLAGS  := -std=c11 -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -51,6 +51,9 @@ $(BENCH_STATICS): $(BENCH_OUT)/%_static: bench/%.c $(BENCH_DEPS) build/libhakmem
 	@mkdir -p $(BENCH_OUT)
 	$(BENCH_CC) $(BENCH_CFLAGS) -rdynamic -o $@ $< bench/bench_util.c \
 	    -Wl,--whole-archive build/libhakmem.a -Wl,--no-whole-archive $(BENCH_LIBS)
+
+# mid_mixed builds its size table with exp() and log().
+$(BENCH_OUT)/mid_mixed $(BENCH_OUT)/mid_mixed_static: BENCH_LIBS += -lm
 
 # -fno-builtin-malloc: gcc would otherwise turn calloc's malloc + memset into a
 # call to calloc, which is this very function.

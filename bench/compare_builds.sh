@@ -6,7 +6,8 @@
 # OLD_TREE and NEW_TREE are checkouts of this repository, each built with
 # `make lib bench-build` (nothing is built here). The workloads are those of
 # bench/run.sh, labels and arguments included: its "# ---- workloads" block
-# is read from this tree's run.sh and evaluated. For each workload, the two
+# is read from this tree's run.sh and evaluated (py_dict, a python3 script,
+# runs in preload mode only). For each workload, the two
 # builds run alternately (OLD NEW in even rounds, NEW OLD in odd ones), as
 # the _static binaries and through LD_PRELOAD=build/libhakmem.so: one
 # warm-up round, then RUNS counted rounds. Every run must report hakmem
@@ -56,6 +57,10 @@ one() {
   tree=$([ "$b" = OLD ] && echo "$OLD" || echo "$NEW")
   exe=$tree/build/bench/${C_PROG[c]}_static want=hakmem/${C_PROG[c]}_static
   [ "$mode" = static ] || exe=$tree/build/bench/${C_PROG[c]} pre=$tree/build/libhakmem.so want=hakmem/libhakmem.so
+  if [ "${C_PROG[c]}" = py_dict ]; then # python3 under LD_PRELOAD only
+    [ "$mode" = preload ] || return 0
+    exe=$PY
+  fi
   # shellcheck disable=SC2086  # the args are a word list
   if ! LD_PRELOAD=$pre timeout "$RUN_TIMEOUT" "$exe" ${C_ARGS[c]} >"$TMP/out" 2>"$TMP/err"; then
     echo "compare_builds: FAILED ${C_LABEL[c]} $mode $b: $(tail -n2 "$TMP/err" | tr '\n' ' ')" >&2
@@ -100,6 +105,7 @@ echo "| workload | mode | OLD ops/s | NEW ops/s | NEW/OLD | ratio min-max | OLD 
 echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
 for ((c = 0; c < NC; c++)); do
   for mode in $MODES; do
+    [ "${C_PROG[c]}" != py_dict ] || [ "$mode" = preload ] || continue
     read -r mo _ < <(col "$c" "$mode" OLD 5 | stats)
     read -r mn _ < <(col "$c" "$mode" NEW 5 | stats)
     read -r rmed rmin rmax < <(awk -F'\t' -v c="$c" -v m="$mode" '$1 == c && $2 == m && $4 > 0 { x[$4, $3] = $5; r[$4] }

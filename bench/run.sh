@@ -17,7 +17,10 @@
 #                  bench/minimal_malloc.c, a malloc doing next to no work (no
 #                  checks, no locks, no metadata): its ratio shows how much
 #                  of a workload's time is the benchmark loop itself. It is
-#                  not thread-safe and runs on random_mixed and tiny_hot only.
+#                  not thread-safe and runs on the single-threaded workloads
+#                  only (random_mixed, tiny_hot, mid_mixed, py_dict).
+#   PYTHON=cmd     interpreter of the py_dict workload (default python3; it
+#                  runs with PYTHONMALLOC=malloc, see bench/py_dict.py)
 #   CASES=regex    only workloads whose label matches (grep -E)
 #   CALLGRIND=0    skip the instructions-per-op measurement (default 1)
 #   OUT=dir        output directory (default bench/results, which git
@@ -71,9 +74,11 @@ trap 'rm -rf "$TMP"' EXIT
 [[ $THREADS =~ ^[1-9][0-9]*$ ]] || die "THREADS must be a positive integer (got '$THREADS')"
 
 # set_alloc ALLOC PROG: sets PRE (library to LD_PRELOAD, "" for none), EXE
-# (binary to run) and WANT ("alloc malloc_obj" the run must report).
+# (binary to run: for py_dict the interpreter, $PY of the workload block)
+# and WANT ("alloc malloc_obj" the run must report).
 set_alloc() {
   PRE="" EXE="$BIN/$2"
+  [ "$2" != py_dict ] || EXE=$PY
   case $1 in
     system) WANT="glibc libc.so.6" ;;
     hakmem-preload) PRE="$ROOT/$HAKSO" WANT="hakmem libhakmem.so" ;;
@@ -87,9 +92,14 @@ set_alloc() {
 }
 
 # runs_on ALLOC PROG: true if ALLOC may run PROG (the minimal allocator is
-# not thread-safe: single-threaded workloads only).
+# not thread-safe: single-threaded workloads only; python3 has no build
+# linked with hakmem).
 runs_on() {
-  [ "$1" != minimal ] || [ "$2" = random_mixed ] || [ "$2" = tiny_hot ]
+  case $2 in
+    random_mixed | tiny_hot | mid_mixed) ;;
+    py_dict) [ "$1" != hakmem-static ] ;;
+    *) [ "$1" != minimal ] ;;
+  esac
 }
 
 # get KEY LINE: sets REPLY to the value of KEY=value in LINE ("" if absent).
@@ -158,6 +168,7 @@ fi
 [[ " $ALLOCS " == *" system "* ]] || die "ALLOCS must include system (the ratio baseline)"
 
 # ---- refuse missing or stale binaries ---------------------------------------
+PROGS+=" mid_mixed transfer" # bench/py_dict.py is run as it is, by $PY
 for prog in $PROGS; do
   [ -x "$BIN/$prog" ] || die "$BIN/$prog missing - run 'make bench-build'"
   for src in "bench/$prog.c" bench/bench_util.c bench/bench_util.h; do
@@ -200,10 +211,14 @@ T=$THREADS TP=$((THREADS / 2 > 0 ? THREADS / 2 : 1)); TC=$((T - TP > 0 ? T - TP 
 if [ "$QUICK" = 1 ]; then
   RM=1000000 TH=2000000 LRS="5 20" XM=300000 MS="5 10000" CH=500 LR=300 FR=50000
   WSS="400 8192" RANGES="16-1039" SIZES="16 256" CGRM="400 16-1039" CGTH=256 CGN=100000
+  MM=1000000 TR="10 200000" PYD="150000 100000"
 else
   RM=10000000 TH=20000000 LRS="10 50" XM=2000000 MS="20 20000" CH=2000 LR=2000 FR=200000
   WSS="400 8192" RANGES="16-128 16-1039 1-4096" SIZES="16 64 256 1024" CGRM=all CGTH=all CGN=200000
+  MM=10000000 TR="20 1000000" PYD="600000 400000"
 fi
+# the interpreter itself, not a wrapper (pyenv shims are scripts)
+PY=$(${PYTHON:-python3} -c 'import sys; print(sys.executable)' 2>/dev/null) || PY=""
 for ws in $WSS; do
   for range in $RANGES; do
     cg=""; [[ $CGRM == all || $CGRM == "$ws $range" ]] && cg="$CGN $ws 1 ${range/-/ }"
@@ -214,12 +229,21 @@ for sz in $SIZES; do
   cg=""; [[ $CGTH == all || $CGTH == "$sz" ]] && cg="$CGN $sz"
   add_case "tiny_hot size=$sz" tiny_hot "$TH $sz" "$cg"
 done
+add_case "mid_mixed ws=1000 1K-32K" mid_mixed "$MM 1000 1 1024 32768" "$CGN 1000 1 1024 32768"
 add_case "larson T=$T" larson "$T $LRS 1000 16 1024 1" ""
 add_case "xmalloc ${TP}p/${TC}c" xmalloc "$TP $TC $XM 64 16 256 1" ""
+[ "$TP/$TC" = 2/2 ] || add_case "xmalloc 2p/2c" xmalloc "2 2 $XM 64 16 256 1" ""
 add_case "mstress T=$T" mstress "$T $MS 25 16 2048 1" ""
 add_case "churn threads=$CH" churn "$CH $T 300 16 1" ""
 add_case "large_realloc 1K-4M" large_realloc "$LR 1 1024 4194304" ""
 add_case "fragmentation n=$FR" fragmentation "$FR 10 1" ""
+add_case "transfer T=32 16-1024" transfer "32 $TR 1024 16 1024 0" ""
+add_case "transfer T=4 to 1M" transfer "4 $TR 1024 16 1024 100 1048576" ""
+if [ -n "$PY" ]; then
+  add_case "py_dict $((${PYD% *} / 1000))k ops" py_dict "$ROOT/bench/py_dict.py $PYD 1" ""
+else
+  echo "run.sh: warning: ${PYTHON:-python3} not found (PYTHON=...); py_dict skipped" >&2
+fi
 NC=${#C_LABEL[@]}
 [ "$NC" -gt 0 ] || die "CASES='$CASES' matches no workload"
 TOTAL=0
