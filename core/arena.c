@@ -73,9 +73,11 @@ static int heap_grow(hak_chunks_t *c, uint32_t want)
 int hak_heap_setup(hak_heap_t *h, uintptr_t base, size_t len, unsigned flags,
                    const hak_arena_params_t *params)
 {
+#if HAK_WITH_CHECK
     if (hak_geometry_check())
         hak_fault("size-class geometry table is inconsistent at class",
                   (void *)(uintptr_t)(hak_geometry_check() - 1u));
+#endif
     uintptr_t lo = align_up(base, 16u), end = base + len;
     if (end < base || end < lo)
         return -1;
@@ -244,6 +246,7 @@ size_t hak_heap_limit_set(hak_heap_t *h, size_t bytes)
     return old;
 }
 
+#if HAK_WITH_STATS
 void hak_heap_stats(hak_heap_t *h, hak_arena_stats_t *out)
 {
     __builtin_memset(out, 0, sizeof *out);
@@ -286,3 +289,4 @@ void hak_heap_stats(hak_heap_t *h, hak_arena_stats_t *out)
     hak_unlock(&k->lock);
     out->caches_released = __atomic_load_n(&h->caches_released, __ATOMIC_RELAXED);
 }
+#endif /* HAK_WITH_STATS */

@@ -9,6 +9,7 @@
 #include "large.h"
 #include "report.h"
 
+#if HAK_WITH_ARENA_API
 #define ARENA_FLAGS (HAK_ARENA_ZEROED | HAK_ARENA_PURGEABLE)
 
 /* The heap behind a handle; a handle that is not a live arena is fatal. */
@@ -115,6 +116,7 @@ size_t hak_arena_usable_size(hak_arena_t *arena, const void *ptr)
     return ptr ? hak_block_usable(h, ptr) : 0;
 }
 
+#if HAK_WITH_STATS
 int hak_arena_stats(hak_arena_t *arena, hak_arena_stats_t *out)
 {
     hak_heap_t *h = live(arena, "hak_arena_stats(): not a live arena");
@@ -123,8 +125,12 @@ int hak_arena_stats(hak_arena_t *arena, hak_arena_stats_t *out)
     hak_heap_stats(h, out);
     return 0;
 }
+#endif /* HAK_WITH_STATS */
 
+#if HAK_WITH_CHECK
 int hak_arena_check(hak_arena_t *arena)
 {
     return (int)hak_heap_check(live(arena, "hak_arena_check(): not a live arena"));
 }
+#endif /* HAK_WITH_CHECK */
+#endif /* HAK_WITH_ARENA_API */

@@ -134,8 +134,10 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
     while (n < want) {
         hak_slab_t *s = cl->partial;
         if (s) {
+#if HAK_PLAT_HAS_PURGE
             if (s->nfree == 0)
                 cl->listed += hak_slab_restore(h, s, c);
+#endif
             uint32_t took;
             uintptr_t tail, first = take_listed(h, s, want - n, &took, &tail);
             hak_link_store(h, tail, list);
@@ -201,8 +203,10 @@ uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n
             partial_push(cl, s);
         if (s->nfree + s->npurged == s->carved && s != cl->carving)
             slab_release(h, c, s);
+#if HAK_PLAT_HAS_PURGE
         else
             hak_slab_purge_maybe(h, cl, s, c);
+#endif
     }
     hak_unlock(&cl->lock);
     hak_heap_tick(h);
@@ -248,6 +252,7 @@ void hak_central_drain(hak_heap_t *h, unsigned c)
     }
 }
 
+#if HAK_WITH_CHECK
 /* Checks one parked batch: batch free blocks of class c, 0-terminated. */
 static unsigned check_parked(hak_heap_t *h, unsigned c, uintptr_t list)
 {
@@ -279,7 +284,7 @@ static unsigned check_slab(hak_heap_t *h, unsigned c, hak_slab_t *s)
         uint64_t off = (uint64_t)(b - (uintptr_t)s) - HAK_SLAB_DATA_OFF;
         if (++seen > s->nfree || !hak_in_arena(h, b) || hak_slab_of(b, c) != s
             || !hak_geom_is_block_start(c, off) || off / g->stride >= s->carved
-            || hak_slab_block_purged(s, c, (uint32_t)(off / g->stride))
+            || (HAK_PLAT_HAS_PURGE && hak_slab_block_purged(s, c, (uint32_t)(off / g->stride)))
             || ((uint8_t *)b)[-1] != hak_hdr_free(h, c)) {
             hak_report("check: bad link on slab free list, in block (or slab)", (void *)holder);
             return 1;
@@ -326,3 +331,4 @@ unsigned hak_central_check(hak_heap_t *h, unsigned c)
     hak_unlock(&cl->lock);
     return bad;
 }
+#endif /* HAK_WITH_CHECK */

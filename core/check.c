@@ -5,6 +5,7 @@
 #include "central.h"
 #include "report.h"
 
+#if HAK_WITH_CHECK
 unsigned hak_heap_check(hak_heap_t *h)
 {
     unsigned bad = 0;
@@ -42,3 +43,4 @@ unsigned hak_cache_check(hak_heap_t *h, hak_tcache_t *tc)
     }
     return bad;
 }
+#endif /* HAK_WITH_CHECK */

@@ -424,6 +424,7 @@ size_t hak_chunks_purge(hak_chunks_t *a, size_t keep)
     return purged;
 }
 
+#if HAK_WITH_CHECK
 unsigned hak_chunks_check(hak_chunks_t *a)
 {
     unsigned bad = 0;
@@ -480,3 +481,4 @@ unsigned hak_chunks_check(hak_chunks_t *a)
     hak_unlock(&a->lock);
     return bad;
 }
+#endif /* HAK_WITH_CHECK */

@@ -152,6 +152,30 @@ _Static_assert((HAK_HDR_KEY >= 0x55u && HAK_HDR_KEY < 0x80u)
 #define HAK_LOCK_SPINS 100u
 #endif
 
+/* Parts a port may leave out of the core for a smaller image (a bare-metal
+ * one: docs/FREESTANDING.md). Each is 1 by default; with 0 the functions
+ * named are not compiled, and a port that calls them does not link.
+ * HAK_WITH_CHECK: the invariant walkers (hak_heap_check, hak_cache_check,
+ * hak_central_check, hak_chunks_check: what hak_check and hak_arena_check
+ * run) and the geometry table's self-check at setup (hak_geometry_check).
+ * Debug builds need it. */
+#ifndef HAK_WITH_CHECK
+#define HAK_WITH_CHECK 1
+#endif
+/* HAK_WITH_STATS: hak_heap_stats (hak_stats, hak_arena_stats). */
+#ifndef HAK_WITH_STATS
+#define HAK_WITH_STATS 1
+#endif
+/* HAK_WITH_ARENA_API: the calls without a cache: the hak_arena_ functions
+ * (core/arena_api.c), hak_alloc_nocache and hak_free_nocache. Without it,
+ * hak_alloc_with, hak_alloc_aligned and hak_resize need a cache. */
+#ifndef HAK_WITH_ARENA_API
+#define HAK_WITH_ARENA_API 1
+#endif
+#if HAK_DEBUG && !HAK_WITH_CHECK
+#error "debug builds (HAK_DEBUG) need the invariant walkers (HAK_WITH_CHECK)"
+#endif
+
 #define HAK_CHUNK_SIZE ((size_t)1 << HAK_CHUNK_SHIFT)
 
 /* 1 in ThreadSanitizer builds, which need every racy read to be atomic. */

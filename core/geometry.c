@@ -33,6 +33,7 @@ _Static_assert(HAK_SLAB_DATA_OFF % 16u == 0u, "blocks stay 16-aligned");
 _Static_assert(SHIFT(STRIDE(1024)) == HAK_CHUNK_SHIFT,
                "every small slab is one chunk (the free fast path relies on it)");
 
+#if HAK_WITH_CHECK
 unsigned hak_geometry_check(void)
 {
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
@@ -53,3 +54,4 @@ unsigned hak_geometry_check(void)
     }
     return 0;
 }
+#endif /* HAK_WITH_CHECK */

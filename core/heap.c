@@ -119,6 +119,7 @@ void hak_free_overflow(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
     bin->room--;
 }
 
+#if HAK_WITH_ARENA_API
 /* The coarse class (HAK_COARSE_BELOW_CHUNKS) that serves class c in a
  * small arena, or HAK_NUM_CLASSES when a run of chunks serves it. */
 static unsigned coarse_class(unsigned c)
@@ -148,17 +149,22 @@ void *hak_alloc_nocache(hak_heap_t *h, size_t size)
     }
     return (void *)p;
 }
+#endif /* HAK_WITH_ARENA_API */
 
 void *hak_alloc_with(hak_heap_t *h, hak_tcache_t *tc, size_t size)
 {
+#if HAK_WITH_ARENA_API
     return tc ? hak_fast_alloc(h, tc, size) : hak_alloc_nocache(h, size);
+#else
+    return hak_fast_alloc(h, tc, size);
+#endif
 }
 
 /* Frees a validated block of class c: into the cache, or straight to its
  * slab without one. */
 static void free_block(hak_heap_t *h, hak_tcache_t *tc, uintptr_t p, unsigned c)
 {
-    if (tc) {
+    if (!HAK_WITH_ARENA_API || tc) {
         hak_cache_push(h, tc, p, c);
         return;
     }
@@ -168,6 +174,7 @@ static void free_block(hak_heap_t *h, hak_tcache_t *tc, uintptr_t p, unsigned c)
     hak_central_give(h, c, p, 1);
 }
 
+#if HAK_WITH_ARENA_API
 void hak_free_nocache(hak_heap_t *h, void *ptr)
 {
     uintptr_t p = (uintptr_t)ptr;
@@ -177,6 +184,7 @@ void hak_free_nocache(hak_heap_t *h, void *ptr)
                                     : HAK_NUM_CLASSES;
     hak_free_other(h, 0, ptr, c);
 }
+#endif /* HAK_WITH_ARENA_API */
 
 void *hak_alloc_mid(hak_heap_t *h, hak_tcache_t *tc, size_t size)
 {
@@ -332,8 +340,10 @@ void *hak_resize(hak_heap_t *h, hak_tcache_t *tc, void *ptr, size_t size)
     __builtin_memcpy(fresh, ptr, size < old ? size : old);
     if (tc)
         hak_fast_free(h, tc, ptr);
+#if HAK_WITH_ARENA_API
     else
         hak_free_nocache(h, ptr);
+#endif
     return fresh;
 }
 

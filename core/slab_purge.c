@@ -5,6 +5,10 @@
 #include "debug.h"
 #include "report.h"
 
+/* Without purge (HAK_PLAT_HAS_PURGE 0) no page of a slab is ever purged:
+ * the callers leave these functions out. */
+#if HAK_PLAT_HAS_PURGE
+
 /* Pages are the platform's purge unit; a one-chunk slab has 16 of 4 KiB. */
 #define PAGE_SHIFT ((unsigned)__builtin_ctz(HAK_PLAT_PAGE_SIZE))
 #define SLAB_PAGES (HAK_CHUNK_SIZE >> PAGE_SHIFT)
@@ -121,3 +125,4 @@ uint32_t hak_slab_restore(hak_heap_t *h, hak_slab_t *s, unsigned c)
     s->purged = 0;
     return restored;
 }
+#endif /* HAK_PLAT_HAS_PURGE */

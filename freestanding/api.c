@@ -140,6 +140,7 @@ size_t hak_limit_set(size_t bytes)
     return old;
 }
 
+#if HAK_WITH_STATS
 int hak_stats(hak_stats_t *out)
 {
     if (!out)
@@ -160,6 +161,7 @@ int hak_stats(hak_stats_t *out)
     out->threads_exited = a.caches_released;
     return 0;
 }
+#endif /* HAK_WITH_STATS */
 
 /* The default arena as a handle for hak_arena_stats, hak_arena_check and
  * the uncached hak_arena_ calls. */
@@ -168,10 +170,12 @@ hak_arena_t *hak_process_arena(void)
     return hak_heap_ready(HEAP) ? HEAP : 0;
 }
 
+#if HAK_WITH_CHECK
 int hak_check(void)
 {
     return (int)fs_heap_check();
 }
+#endif
 
 const char *hak_version(void)
 {

@@ -6,9 +6,12 @@
  * the interrupted code holds. freestanding.mk links the image with
  * `--wrap=hak_arena_X` for each of them, so that every call from outside
  * the core lands here (__wrap_hak_arena_X), turns interrupts off, and
- * calls the core's function (__real_hak_arena_X).
+ * calls the core's function (__real_hak_arena_X). A core built without
+ * that API (HAK_WITH_ARENA_API 0, core/config.h) has nothing to wrap.
  */
 #include "fs.h"
+
+#if HAK_WITH_ARENA_API
 
 #define PINNED(type, name, params, args)                 \
     type __real_##name params;                           \
@@ -32,8 +35,12 @@ PINNED(void *, hak_arena_realloc, (hak_arena_t *a, void *p, size_t size), (a, p,
 PINNED(void *, hak_arena_aligned_alloc, (hak_arena_t *a, size_t align, size_t size),
        (a, align, size))
 PINNED(size_t, hak_arena_usable_size, (hak_arena_t *a, const void *p), (a, p))
+#if HAK_WITH_STATS
 PINNED(int, hak_arena_stats, (hak_arena_t *a, hak_arena_stats_t *out), (a, out))
+#endif
+#if HAK_WITH_CHECK
 PINNED(int, hak_arena_check, (hak_arena_t *a), (a))
+#endif
 
 void __real_hak_arena_free(hak_arena_t *a, void *p);
 void __wrap_hak_arena_free(hak_arena_t *a, void *p);
@@ -52,3 +59,4 @@ void __wrap_hak_arena_destroy(hak_arena_t *a)
     __real_hak_arena_destroy(a);
     fs_irq_restore(irq);
 }
+#endif /* HAK_WITH_ARENA_API */

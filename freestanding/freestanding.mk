@@ -2,7 +2,8 @@
 #
 #   make fs-images   every image of every target in FS_TARGETS, under
 #                    $(BUILD)/fs/<target>/ (objects in <target>/<variant>/)
-#   make fs-size     code sizes of the core and the port (llvm-size, -Os and -O2)
+#   make fs-size     code sizes of the core and the port, and of an image
+#                    using only the malloc family (-Os and -O2; size.sh)
 #
 # `make test-build` builds the images when clang and ld.lld are there;
 # tests/sh/qemu_<target>.sh runs them under QEMU (freestanding/run_qemu.sh).
@@ -38,27 +39,47 @@ FS_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 # purge, no clock; debug builds add the pin check (FS_VFLAGS_debug). A
 # variant may set its own FS_CAPS_<variant>.
 FS_CAPS := -DHAK_PLAT_HAS_PURGE=0 -DHAK_PLAT_HAS_CLOCK=0
+# What a bare-metal image may leave out of the core (core/config.h): the
+# invariant walkers, the statistics and the uncached hak_arena_ API. The
+# `min` image and the `min` sizes of fs-size are built without them.
+FS_MIN_OPTS := -DHAK_WITH_CHECK=0 -DHAK_WITH_STATS=0 -DHAK_WITH_ARENA_API=0
 
 # Variants of the test image: the same tests with 4, 1 and 2 CPUs (the
 # throughput figures at 1/2/4 CPUs come from each run alone, so idle CPUs
-# never spin beside the measured ones), and a debug build (core
-# invariant walks, canaries, the pin check). `os` only builds objects, for
-# fs-size.
-FS_VARIANTS := rel smp1 smp2 debug
+# never spin beside the measured ones), a debug build (core invariant
+# walks, canaries, the pin check), a minimal build (-Os, the core without
+# FS_MIN_OPTS; 2 CPUs), and one CPU under QEMU's -icount shift=0, where
+# virtual time advances 1 ns per instruction: its per-call figures are
+# instruction counts, free of the host's scheduling (FS_QEMU_EXTRA_<v>:
+# options the runner adds for that image). `os`, `osmin` and `o2min` only
+# build objects, for fs-size (`rel` serves it at -O2).
+FS_VARIANTS := rel smp1 smp2 debug min icount
 FS_VFLAGS_rel := -O2 -DFS_NCPUS=4
 FS_VFLAGS_smp1 := -O2 -DFS_NCPUS=1
 FS_VFLAGS_smp2 := -O2 -DFS_NCPUS=2
 FS_VFLAGS_debug := -O1 -DFS_NCPUS=4 -DHAK_DEBUG=1 -DHAK_PLAT_HAS_PIN_CHECK=1 \
     -DFS_STRESS_OPS=20000 -DFS_IRQ_OPS=10000 -DFS_IRQ_TARGET=1000 -DFS_IRQ_SECONDS=2
+FS_VFLAGS_min := -Os -DFS_NCPUS=2
+FS_CAPS_min := $(FS_CAPS) $(FS_MIN_OPTS)
+FS_VFLAGS_icount := -O2 -DFS_NCPUS=1 -DFS_ICOUNT_SHIFT=0
+FS_QEMU_EXTRA_icount := -icount shift=0
 FS_VFLAGS_os := -Os -DFS_NCPUS=4
+FS_VFLAGS_osmin := -Os -DFS_NCPUS=4
+FS_CAPS_osmin := $(FS_CAPS_min)
+FS_VFLAGS_o2min := -O2 -DFS_NCPUS=4
+FS_CAPS_o2min := $(FS_CAPS_min)
 FS_SMP_rel := 4
 FS_SMP_smp1 := 1
 FS_SMP_smp2 := 2
 FS_SMP_debug := 4
+FS_SMP_min := 2
+FS_SMP_icount := 1
 FS_IMAGE_rel := hakmem_test
 FS_IMAGE_smp1 := hakmem_test_smp1
 FS_IMAGE_smp2 := hakmem_test_smp2
 FS_IMAGE_debug := hakmem_test_debug
+FS_IMAGE_min := hakmem_test_min
+FS_IMAGE_icount := hakmem_test_icount
 
 # The tests each image reports (freestanding/tests/runner.c), checked by
 # the runner script.
@@ -138,10 +159,11 @@ $(FS_OUT)/$(1)/run.conf: $(foreach v,$(FS_VARIANTS),$(FS_OUT)/$(1)/$(FS_IMAGE_$(
         $(if $(call fs_has_core_tests,$(1)),$(FS_OUT)/$(1)/core_tests.elf) freestanding/freestanding.mk
 	@{ echo "qemu $$(FS_QEMU_$(1))"; echo "package $$(FS_QEMU_PKG_$(1))"; \
 	  $(foreach v,$(FS_VARIANTS),echo "image $(FS_IMAGE_$(v)).elf $(FS_SMP_$(v)) $(FS_TESTS)";) \
+	  $(foreach v,$(FS_VARIANTS),$(if $(FS_QEMU_EXTRA_$(v)),echo "extra $(FS_IMAGE_$(v)).elf $(FS_QEMU_EXTRA_$(v))";)) \
 	  $(if $(call fs_has_core_tests,$(1)),echo "image core_tests.elf 1 $(FS_CT_TESTS)";) } > $$@
 endef
 
-$(foreach t,$(FS_TARGETS),$(foreach v,$(FS_VARIANTS) os coretest,$(eval $(call FS_OBJ_RULES,$(t),$(v)))))
+$(foreach t,$(FS_TARGETS),$(foreach v,$(FS_VARIANTS) os osmin o2min coretest,$(eval $(call FS_OBJ_RULES,$(t),$(v)))))
 $(foreach t,$(FS_TARGETS),$(foreach v,$(FS_VARIANTS),$(eval $(call FS_IMAGE_RULES,$(t),$(v)))))
 $(foreach t,$(FS_TARGETS),$(if $(call fs_has_core_tests,$(t)),$(eval $(call FS_CORETEST_RULES,$(t)))))
 $(foreach t,$(FS_TARGETS),$(eval $(call FS_TARGET_RULES,$(t))))
@@ -149,13 +171,32 @@ $(foreach t,$(FS_TARGETS),$(eval $(call FS_TARGET_RULES,$(t))))
 .PHONY: fs-images fs-size
 fs-images: $(foreach t,$(FS_TARGETS),$(FS_OUT)/$(t)/run.conf)
 
-# Code sizes: the core, and the port without its tests, at -Os and -O2.
-fs-size: $(foreach t,$(FS_TARGETS),$(foreach v,os rel,$(FS_CORE_OBJ_$(t)_$(v)) $(FS_PORT_OBJ_$(t)_$(v))))
-	@$(foreach t,$(FS_TARGETS),$(foreach v,os rel, \
-	    echo "== $(t) $(v) ($(FS_VFLAGS_$(v))): core"; \
-	    $(FS_SIZE) -t $(FS_CORE_OBJ_$(t)_$(v)) | tail -n 1; \
-	    echo "== $(t) $(v): port (freestanding/*.c and freestanding/$(t)/)"; \
-	    $(FS_SIZE) -t $(FS_PORT_OBJ_$(t)_$(v)) | tail -n 1;))
+# Code sizes (freestanding/size.sh): the objects of the core and of the
+# port (without its tests), and the core's share of a linked image that
+# uses only the malloc family (freestanding/size/minimal.c, --gc-sections),
+# at -Os and -O2, each with the core's default parts and without
+# FS_MIN_OPTS.
+FS_SIZE_VARIANTS := os osmin rel o2min
+FS_SIZE_TITLE_os := -Os
+FS_SIZE_TITLE_osmin := -Os, core without FS_MIN_OPTS
+FS_SIZE_TITLE_rel := -O2
+FS_SIZE_TITLE_o2min := -O2, core without FS_MIN_OPTS
+
+define FS_SIZE_RULES
+$(FS_OUT)/$(1)/size/minimal_$(2).elf: $$(FS_CORE_OBJ_$(1)_$(2)) $$(FS_PORT_OBJ_$(1)_$(2)) \
+        $(FS_OUT)/$(1)/$(2)/freestanding/size/minimal.o $$(FS_LDSCRIPT_$(1))
+	@mkdir -p $$(@D)
+	$$(FS_LD) -T $$(FS_LDSCRIPT_$(1)) --gc-sections -Map=$$@.map -o $$@ $$(filter %.o,$$^)
+endef
+$(foreach t,$(FS_TARGETS),$(foreach v,$(FS_SIZE_VARIANTS),$(eval $(call FS_SIZE_RULES,$(t),$(v)))))
+
+fs-size: $(foreach t,$(FS_TARGETS),$(foreach v,$(FS_SIZE_VARIANTS),$(FS_OUT)/$(t)/size/minimal_$(v).elf))
+	@$(foreach t,$(FS_TARGETS),$(foreach v,$(FS_SIZE_VARIANTS), \
+	    echo "== $(t) $(FS_SIZE_TITLE_$(v))"; \
+	    FS_SIZE=$(FS_SIZE) bash freestanding/size.sh objects "core objects (core/*.o)" $(FS_CORE_OBJ_$(t)_$(v)); \
+	    FS_SIZE=$(FS_SIZE) bash freestanding/size.sh objects "port objects (freestanding/, $(t)/)" $(FS_PORT_OBJ_$(t)_$(v)); \
+	    bash freestanding/size.sh image "minimal image (malloc family only, linked):" \
+	        $(FS_OUT)/$(t)/size/minimal_$(v).elf.map;))
 
 ifneq ($(and $(shell command -v $(FS_CC) 2>/dev/null),$(shell command -v $(FS_LD) 2>/dev/null)),)
 test-build: fs-images

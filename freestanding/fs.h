@@ -71,7 +71,8 @@ hak_tcache_t *fs_cache_here(void);
 void fs_cache_flush(void);
 
 /* Checks the arena's invariants and the calling CPU's cache; returns the
- * number of broken invariants (each reported on the console). */
+ * number of broken invariants (each reported on the console). 0 when the
+ * core was built without its invariant walkers (HAK_WITH_CHECK 0). */
 unsigned fs_heap_check(void);
 
 /* Allocations that returned NULL for lack of memory so far

@@ -6,7 +6,8 @@
 # (core_tests.elf); neither: all.
 # BUILD (the build folder, set by tests/run_tests.sh) holds
 # fs/TARGET/run.conf, written by freestanding.mk: the QEMU command, its
-# package, and one line per image: "image FILE CPUS TEST...".
+# package, one line per image: "image FILE CPUS TEST...", and for an image
+# that runs with more QEMU options (-icount), "extra FILE OPTION...".
 # Each image must exit QEMU with status 0, print a PASS (or SKIP) line for
 # every test named ("PASS TARGET TEST ..." from the port's runner, "PASS
 # TEST - ..." from the core tests' harness), and no FAIL line. Exit 0: all images pass; 77: no image
@@ -39,15 +40,16 @@ fi
 failed=0 summary=()
 while read -r kind image cpus tests; do
     [ "$kind" = image ] && [[ $image =~ $pick ]] || continue
+    extra=$(sed -n "s/^extra $image //p" "$conf")
     out=$(mktemp)
     start=$(date +%s.%N)
-    # shellcheck disable=SC2086  # $qemu is a command line
-    timeout --kill-after=5 "$per_run_timeout" $qemu -smp "$cpus" -kernel "$dir/$image" \
+    # shellcheck disable=SC2086  # $qemu and $extra are command lines
+    timeout --kill-after=5 "$per_run_timeout" $qemu $extra -smp "$cpus" -kernel "$dir/$image" \
         </dev/null >"$out" 2>&1
     status=$?
     secs=$(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")
     tr -d '\r' <"$out" >"$out.txt"
-    echo "---- $target $image (-smp $cpus): exit $status, ${secs}s"
+    echo "---- $target $image (-smp $cpus${extra:+ $extra}): exit $status, ${secs}s"
     cat "$out.txt"
     why=()
     [ $status -eq 124 ] || [ $status -eq 137 ] && why+=("timed out after ${per_run_timeout}s (deadlock?)")

@@ -2,9 +2,13 @@
  * arena.c - the hak_arena_ API on bare metal: each CPU runs a private
  * arena over a static buffer (bad arguments refused, exhaustion to NULL
  * and back to the same count, exact accounting, the rest of the family),
- * then all CPUs share one arena and free each other's blocks.
+ * then all CPUs share one arena and free each other's blocks. Skipped
+ * when the core was built without that API, its statistics or its check
+ * (core/config.h).
  */
 #include "fs_test.h"
+
+#if HAK_WITH_ARENA_API && HAK_WITH_STATS && HAK_WITH_CHECK
 
 #define PRIVATE_SIZE ((size_t)1 << 20)
 #define SHARED_SIZE ((size_t)8 << 20)   /* a slab for each of ~70 classes */
@@ -146,3 +150,11 @@ void fs_test_arena(unsigned cpu)
     if (cpu == 0)
         fs_detail("a private arena per cpu, then one shared by %u cpus", (unsigned)FS_NCPUS);
 }
+#else
+void fs_test_arena(unsigned cpu)
+{
+    if (cpu == 0)
+        fs_skip("the core is built without the hak_arena_ API, its statistics or its check "
+                "(HAK_WITH_ARENA_API, HAK_WITH_STATS, HAK_WITH_CHECK)");
+}
+#endif

@@ -12,7 +12,11 @@
  * sizes; the amount depends on how the CPUs interleave, so two rounds
  * must agree within a tolerance. The free bytes the arena reports when
  * every CPU got NULL are printed (METRIC): memory the core keeps for
- * other size classes.
+ * other size classes; so are the metadata bytes per MiB of region at that
+ * point, and the longest malloc call of each round (fs_cycles ticks), the
+ * one that returned NULL apart: it runs the exhaustion path (the cache
+ * flushed, every class's reserve reclaimed, a block of each larger class
+ * tried, then a run of chunks).
  */
 #include "fs_test.h"
 
@@ -30,6 +34,8 @@ typedef struct blk {
 
 static blk_t *lists[FS_NCPUS];
 static uint64_t counts[FS_NCPUS], bytes[FS_NCPUS];
+/* Longest malloc that returned a block, and the one that returned NULL. */
+static uint64_t call_max[FS_NCPUS], null_ticks[FS_NCPUS];
 
 static uint64_t pattern_of(const blk_t *b)
 {
@@ -41,15 +47,21 @@ static uint64_t pattern_of(const blk_t *b)
  * 0) drawn from `seed`. */
 static void fill_up(unsigned cpu, size_t size, uint64_t seed)
 {
-    uint64_t rng = seed + cpu * 7919u + 1u, count = 0, total = 0;
+    uint64_t rng = seed + cpu * 7919u + 1u, count = 0, total = 0, longest = 0;
     blk_t *head = 0;
     for (;;) {
         size_t n = size ? size : fs_pick_size(fs_rand(&rng));
         if (n < sizeof(blk_t))
             n = sizeof(blk_t);
+        uint64_t t0 = fs_cycles();
         blk_t *b = malloc(n);
-        if (!b)
+        uint64_t ticks = fs_cycles() - t0;
+        if (!b) {
+            null_ticks[cpu] = ticks;
             break;
+        }
+        if (ticks > longest)
+            longest = ticks;
         if ((uintptr_t)b & 15u) {
             fs_fail("malloc(%zu) returned the misaligned %p", n, (void *)b);
             break;
@@ -62,6 +74,7 @@ static void fill_up(unsigned cpu, size_t size, uint64_t seed)
         total += n;
     }
     lists[cpu] = head;
+    call_max[cpu] = longest;
     counts[cpu] = count;
     bytes[cpu] = total;
 }
@@ -82,7 +95,8 @@ static void free_list(unsigned cpu, unsigned owner)
 }
 
 typedef struct round {
-    uint64_t count, bytes, free_at_end, oom, us;
+    uint64_t count, bytes, free_at_end, meta_at_end, oom, us;
+    uint64_t call_max, null_max;        /* over all CPUs */
 } round_t;
 
 /* One round on every CPU; CPU 0 fills *out. */
@@ -98,12 +112,15 @@ static void round_run(unsigned cpu, size_t size, unsigned freer_shift, const cha
     if (cpu == 0) {
         hak_arena_stats_t st = { 0 };
         fs_check_accounting(name, &st);
-        out->count = out->bytes = 0;
+        out->count = out->bytes = out->call_max = out->null_max = 0;
         for (unsigned c = 0; c < FS_NCPUS; c++) {
             out->count += counts[c];
             out->bytes += bytes[c];
+            out->call_max = call_max[c] > out->call_max ? call_max[c] : out->call_max;
+            out->null_max = null_ticks[c] > out->null_max ? null_ticks[c] : out->null_max;
         }
         out->free_at_end = st.free_bytes;
+        out->meta_at_end = st.meta_bytes;
         out->oom = fs_oom_count() - oom0;
         if (out->oom < FS_NCPUS)
             fs_fail("%s: %llu out-of-memory reports for %u cpus", name,
@@ -156,6 +173,22 @@ void fs_test_exhaustion(unsigned cpu)
         fs_printf("NOTE %s exhaustion: malloc(%u) returned NULL on every cpu with %llu KiB free "
                   "(slabs the size classes keep)\n", FS_TARGET_NAME, LARGE_SIZE,
                   (unsigned long long)(l1.free_at_end >> 10));
+    uint64_t mib = region >> 20 ? region >> 20 : 1u;
+    if (HAK_WITH_STATS)
+        fs_metric("exhaustion meta_bytes_per_mib_at_null large=%llu uniform=%llu mixed=%llu",
+                  (unsigned long long)(l1.meta_at_end / mib),
+                  (unsigned long long)(u2.meta_at_end / mib),
+                  (unsigned long long)(m2.meta_at_end / mib));
+    fs_metric("exhaustion cycles per call (fs_cycles, %llu Hz): malloc max large=%llu "
+              "uniform=%llu/%llu/%llu mixed=%llu/%llu", (unsigned long long)fs_cycles_hz(),
+              (unsigned long long)l1.call_max, (unsigned long long)u0.call_max,
+              (unsigned long long)u1.call_max, (unsigned long long)u2.call_max,
+              (unsigned long long)m1.call_max, (unsigned long long)m2.call_max);
+    fs_metric("exhaustion cycles of the NULL-returning malloc (max over cpus): large=%llu "
+              "uniform=%llu/%llu/%llu mixed=%llu/%llu", (unsigned long long)l1.null_max,
+              (unsigned long long)u0.null_max, (unsigned long long)u1.null_max,
+              (unsigned long long)u2.null_max, (unsigned long long)m1.null_max,
+              (unsigned long long)m2.null_max);
     fs_metric("exhaustion round_ms large=%llu uniform=%llu/%llu/%llu mixed=%llu/%llu",
               (unsigned long long)l1.us / 1000u, (unsigned long long)u0.us / 1000u,
               (unsigned long long)u1.us / 1000u, (unsigned long long)u2.us / 1000u,

@@ -92,7 +92,9 @@ uint64_t fs_ticks_to_us(uint64_t ticks);
 
 /* Checks the default arena's byte accounting: region = meta + free +
  * in_use, the region being the linker script's heap. Reports a failure
- * naming `when`; returns the stats through *out when out is not NULL. */
+ * naming `when` and returns -1; returns 0 and the stats through *out
+ * (when out is not NULL) if it holds; returns 1, checking nothing, when
+ * the core has no statistics (HAK_WITH_STATS 0). */
 int fs_check_accounting(const char *when, hak_arena_stats_t *out);
 
 #endif /* HAKMEM_FS_TEST_H */

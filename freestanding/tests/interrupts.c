@@ -32,7 +32,7 @@
 #define FS_IRQ_TARGET 2000u
 #endif
 #ifndef FS_IRQ_MIN
-#define FS_IRQ_MIN 250u
+#define FS_IRQ_MIN 100u
 #endif
 #ifndef FS_IRQ_SECONDS
 #define FS_IRQ_SECONDS 3u
@@ -78,6 +78,7 @@ static uint64_t hpattern(const void *p, uint32_t n)
  * is counted and reported after the timer stopped). */
 static void on_tick(void)
 {
+    uint64_t t0 = fs_cycles();
     hstate_t *h = &hs[fs_cpu_id()];
     h->ticks++;
     h->in_call += stress_in_call[fs_cpu_id()];
@@ -102,6 +103,7 @@ static void on_tick(void)
         }
         h->ops++;
     }
+    stress_irq_ticks[fs_cpu_id()] += fs_cycles() - t0;
 }
 
 static int want_more_ticks(unsigned cpu)

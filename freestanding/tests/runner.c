@@ -75,7 +75,7 @@ void fs_skip(const char *fmt, ...)
 
 void fs_metric(const char *fmt, ...)
 {
-    char msg[200];
+    char msg[224]; /* with "METRIC <target> ", within fs_printf's 255 */
     va_list ap;
     va_start(ap, fmt);
     fs_vsnprintf(msg, sizeof msg, fmt, ap);

@@ -16,13 +16,22 @@
 #define FS_STRESS_OPS 60000u
 #endif
 
-/* What one CPU did in one run of the loop. */
+/* What one CPU did in one run of the loop. Each call is timed twice:
+ * from the caller's side (the *_lat: fs_cycles() before and after, so an
+ * interrupt taken as the call restores interrupts counts in it), and net
+ * of the time the interrupts test's handler spent inside that window
+ * (the *_net: the allocator's own work and its lock waits). */
 typedef struct stress_out {
     uint64_t ops;               /* mallocs + frees */
     uint64_t cross_sent;        /* frees handed to another CPU */
     uint64_t start, end;        /* fs_cycles() at the loop's ends */
     fs_lat_t malloc_lat, free_lat;
+    fs_lat_t malloc_net, free_net;
 } stress_out_t;
+
+/* fs_cycles ticks each CPU spent in the interrupts test's handler so far
+ * (the handler adds its own duration on exit). */
+extern volatile uint64_t stress_irq_ticks[FS_NCPUS];
 
 /* 1 while the CPU's loop is inside a malloc or free call (read by the
  * interrupts test's handler, to count interrupts taken at the end of a
@@ -48,7 +57,8 @@ void stress_loop(unsigned cpu, uint64_t seed, stress_pick_fn pick, uint64_t min_
 void stress_settle(unsigned cpu, const char *when);
 
 /* Prints the metrics of a run (CPU 0, after a barrier): throughput over
- * all CPUs and the latencies of malloc and free, tagged `what`. */
+ * all CPUs and the latencies of malloc and free, tagged `what` (and net
+ * of the handler's time when interrupts were taken during calls). */
 void stress_report(const char *what, const stress_out_t *per_cpu, unsigned ncpus);
 
 #endif /* HAKMEM_FS_STRESS_H */
