@@ -9,7 +9,7 @@
 #include "large.h"
 #include "report.h"
 
-#define ARENA_FLAGS (HAK_ARENA_ZEROED | HAK_ARENA_PURGEABLE)
+#define ARENA_FLAGS (HAK_ARENA_ZEROED | HAK_ARENA_PURGEABLE | HAK_ARENA_PURGED_ZERO)
 
 /* The heap behind a handle; a handle that is not a live arena is fatal. */
 static hak_heap_t *live(hak_arena_t *a, const char *what)
