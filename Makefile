@@ -1,6 +1,9 @@
 # hakmem build. `make` builds the libraries, `make test` runs every test,
-# `make bench` runs the host benchmarks (README.md, "Build options" lists
-# every setting).
+# `make bench` runs the host benchmarks, `make install` installs the library
+# (README.md, "Build options" lists every setting).
+
+VERSION := 0.1
+SOVERSION := 0
 
 # Yes/no settings (DEBUG, V, QUICK) take 1/0, yes/no, true/false, on/off,
 # y/n in any case; anything else stops the build with a message.
@@ -70,10 +73,12 @@ EXPORT_OBJ := $(BUILD)/obj/hosted/api_exports.o $(BUILD)/obj/hosted/glibc_compat
 LIB_OBJ := $(CORE_OBJ) $(HOSTED_OBJ) $(EXPORT_OBJ)
 API_OBJ := $(CORE_OBJ) $(HOSTED_OBJ) $(BUILD)/obj/hosted/api.o
 
-.PHONY: all lib test clean check-core
+SONAME := libhakmem.so.$(SOVERSION)
+
+.PHONY: all lib test clean check-core install uninstall
 all: lib
 	@echo "built: $(BUILD)/libhakmem.so (LD_PRELOAD or -lhakmem), $(BUILD)/libhakmem.a (static)"
-lib: $(BUILD)/libhakmem.so $(BUILD)/libhakmem.a $(BUILD)/libhakmem_api.a check-core
+lib: $(BUILD)/libhakmem.so $(BUILD)/$(SONAME) $(BUILD)/libhakmem.a $(BUILD)/libhakmem_api.a check-core
 
 $(BUILD)/obj/core/%.o: core/%.c $(HEADERS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
@@ -91,8 +96,14 @@ $(BUILD)/obj/hosted/glibc_compat.o: hosted/glibc_compat.c $(HEADERS) $(FLAGS_STA
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(HOSTED_CFLAGS) $(CFLAGS) -DHAK_EXPORT_MALLOC -c $< -o $@
 
+# The shared library carries its soname (libhakmem.so.0): programs linked
+# with -lhakmem ask for that name, which the symlink next to it answers in
+# the build folder and `make install` provides in $(LIBDIR).
 $(BUILD)/libhakmem.so: $(LIB_OBJ)
-	$(Q)$(CC) -shared -pthread -Wl,-z,defs $(LDFLAGS) -o $@ $^
+	$(Q)$(CC) -shared -pthread -Wl,-z,defs -Wl,-soname,$(SONAME) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/$(SONAME): | $(BUILD)/libhakmem.so
+	$(Q)ln -sf libhakmem.so $@
 
 $(BUILD)/libhakmem.a: $(LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -110,6 +121,39 @@ check-core: $(CORE_OBJ)
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- install ---------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the header, the shared
+# library (libhakmem.so.$(VERSION), its soname link libhakmem.so.0 and the
+# libhakmem.so link for -lhakmem), the static library, hakmem.pc for
+# pkg-config and the man page hakmem(3). make uninstall removes those files.
+PREFIX ?= /usr/local
+INCLUDEDIR ?= $(PREFIX)/include
+LIBDIR ?= $(PREFIX)/lib
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR ?=
+INSTALL_FILES := $(INCLUDEDIR)/hakmem.h $(LIBDIR)/libhakmem.so.$(VERSION) $(LIBDIR)/$(SONAME) \
+    $(LIBDIR)/libhakmem.so $(LIBDIR)/libhakmem.a $(PKGCONFIGDIR)/hakmem.pc $(MANDIR)/man3/hakmem.3
+
+install: lib
+	@echo "install: $(INSTALL_FILES:%=$(DESTDIR)%)"
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' hakmem.pc.in >$(BUILD)/hakmem.pc
+	$(Q)install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3
+	$(Q)install -m 644 include/hakmem.h $(DESTDIR)$(INCLUDEDIR)/hakmem.h
+	$(Q)install -m 755 $(BUILD)/libhakmem.so $(DESTDIR)$(LIBDIR)/libhakmem.so.$(VERSION)
+	$(Q)ln -sf libhakmem.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	$(Q)ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libhakmem.so
+	$(Q)install -m 644 $(BUILD)/libhakmem.a $(DESTDIR)$(LIBDIR)/libhakmem.a
+	$(Q)install -m 644 $(BUILD)/hakmem.pc $(DESTDIR)$(PKGCONFIGDIR)/hakmem.pc
+	$(Q)install -m 644 man/hakmem.3 $(DESTDIR)$(MANDIR)/man3/hakmem.3
+	$(Q)if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+uninstall:
+	@echo "uninstall: $(INSTALL_FILES:%=$(DESTDIR)%)"
+	$(Q)rm -f $(INSTALL_FILES:%=$(DESTDIR)%)
+	$(Q)if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 -include tests/tests.mk
 -include bench/bench.mk

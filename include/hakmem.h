@@ -2,10 +2,10 @@
  * hakmem.h - public API of the hakmem slab allocator.
  *
  * The hosted build (build/libhakmem.a, build/libhakmem.so) exports both this
- * hak_-prefixed API and the standard malloc family (malloc, free, calloc,
- * realloc, reallocarray, posix_memalign, aligned_alloc, memalign, valloc,
- * pvalloc, malloc_usable_size, malloc_trim) and the rest of glibc's malloc
- * interface (__libc_malloc & co., mallinfo, mallinfo2, malloc_stats,
+ * hak_-prefixed API and the standard malloc family (malloc, free, cfree,
+ * calloc, realloc, reallocarray, posix_memalign, aligned_alloc, memalign,
+ * valloc, pvalloc, malloc_usable_size, malloc_trim) and the rest of glibc's
+ * malloc interface (__libc_malloc & co., mallinfo, mallinfo2, malloc_stats,
  * malloc_info, mallopt: see hosted/glibc_compat.c). The hak_ functions behave
  * exactly like their standard counterparts; they exist so that a program (or
  * a sanitizer build, whose runtime owns `malloc`) can call hakmem by name.
@@ -24,6 +24,12 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/* Every function below is exported by libhakmem.so, whatever visibility
+ * the library's own sources are built with. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
 #endif
 
 /* Allocates at least `size` bytes aligned to 16 (to 16 as well for size 0,
@@ -222,6 +228,10 @@ int hak_arena_check(hak_arena_t *arena);
 /* A marker that identifies hakmem as the allocator in a running process:
  * returns the string "hakmem <version>". */
 const char *hak_version(void);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }
