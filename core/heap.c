@@ -241,6 +241,12 @@ void hak_free_special(hak_heap_t *h, hak_tcache_t *tc, void *ptr)
     if (c == HAK_CLASS_ALIGNED) {
         uintptr_t off, inner = aligned_inner(h, p, &off);
         unsigned ic = hak_hdr_decode_live(h, ((const uint8_t *)inner)[-1]);
+        /* An exhausted arena may have served the block as a run of chunks
+         * (alloc_exhausted). */
+        if (ic == HAK_CLASS_LARGE) {
+            hak_large_free(h, (void *)inner);
+            return;
+        }
         if (ic >= HAK_NUM_CLASSES)
             hak_fault("free(): double free (aligned pointer whose block is not live)", ptr);
         hak_free_other(h, tc, (void *)inner, ic);
