@@ -1,20 +1,58 @@
 # hakmem build. `make` builds the libraries, `make test` runs every test,
-# `make bench` runs the host benchmarks (see README.md).
+# `make bench` runs the host benchmarks, `make install` installs the library
+# (README.md, "Build options" lists every setting).
 
-CC ?= gcc
+VERSION := 0.1
+SOVERSION := 0
+
+# Yes/no settings (DEBUG, V, QUICK) take 1/0, yes/no, true/false, on/off,
+# y/n in any case; anything else stops the build with a message.
+yes_words := 1 y yes true on
+no_words := 0 n no false off
+lower = $(subst A,a,$(subst B,b,$(subst E,e,$(subst F,f,$(subst L,l,$(subst N,n,$(subst O,o,$(subst R,r,$(subst S,s,$(subst T,t,$(subst U,u,$(subst Y,y,$(1)))))))))))))
+# $(call flag,NAME): 1 or empty, from the value of the variable NAME.
+flag = $(if $(filter $(yes_words),$(call lower,$(strip $($(1))))),1,$(if \
+    $(filter-out $(no_words),$(call lower,$(strip $($(1))))),$(error $(1)=$($(1)): \
+    use 1 or 0 (also yes/no, true/false, on/off)),))
+
+# The compiler: gcc unless CC is given (make's own default, cc, is not used).
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+# The user's flags, honoured by every build: CPPFLAGS (-D, -I: also the
+# clang sanitizer builds and the bare-metal images), CFLAGS (every $(CC)
+# compile, after the project's own flags, so that -O3 or -march win),
+# LDFLAGS (every $(CC) link). Empty unless given.
+CPPFLAGS ?=
+CFLAGS ?=
+LDFLAGS ?=
+
 DEBUG ?= 0
+IS_DEBUG := $(call flag,DEBUG)
 # Debug builds go to their own folder, so the two never mix objects.
-BUILD ?= $(if $(filter 1,$(DEBUG)),build/debug,build)
+BUILD ?= $(if $(IS_DEBUG),build/debug,build)
 
-OPT := $(if $(filter 1,$(DEBUG)),-O1 -DHAK_DEBUG=1,-O2)
+# Quiet by default: one line per step; V=1 prints every command.
+V ?= 0
+ifeq ($(call flag,V),1)
+Q :=
+else
+Q := @
+endif
+# Sub-makes started by the recipes below: quiet unless V=1.
+SUBMAKE = $(MAKE) --no-print-directory $(if $(Q),-s)
+
+OPT := $(if $(IS_DEBUG),-O1 -DHAK_DEBUG=1,-O2)
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 BASE_CFLAGS := $(WARN) $(OPT) -g -fPIC -fvisibility=hidden -fno-semantic-interposition
 # The platform capabilities of the hosted port (platform/platform.h).
 HOSTED_CAPS := -DHAK_PLAT_HAS_LOCK_ALL=1
-# The core must build without libc: freestanding, no stack protector calls.
-# CORE_PORTABLE_CFLAGS has the contract's default capabilities (the core
-# tests' platform); CORE_CFLAGS adds the hosted port's.
-CORE_PORTABLE_CFLAGS := $(BASE_CFLAGS) -ffreestanding -fno-stack-protector
+# The core must build without libc: freestanding, no stack protector calls
+# (CORE_MUST comes after the user's CFLAGS, so that distribution hardening
+# flags cannot undo it). CORE_PORTABLE_CFLAGS has the contract's default
+# capabilities (the core tests' platform); CORE_CFLAGS adds the hosted port's.
+CORE_MUST := -ffreestanding -fno-stack-protector
+CORE_PORTABLE_CFLAGS := $(BASE_CFLAGS) $(CORE_MUST)
 CORE_CFLAGS := $(CORE_PORTABLE_CFLAGS) $(HOSTED_CAPS)
 HOSTED_CFLAGS := $(BASE_CFLAGS) -pthread $(HOSTED_CAPS)
 
@@ -24,42 +62,56 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 HOSTED_OBJ := $(HOSTED_SRC:%.c=$(BUILD)/obj/%.o)
 HEADERS := $(wildcard core/*.h platform/*.h hosted/*.h include/*.h)
 
+# Every object depends on this file, rewritten whenever the compilers or
+# the flags differ from the last build in $(BUILD) (its text is at the end
+# of this file): changing CFLAGS or CPPFLAGS rebuilds everything.
+FLAGS_STAMP := $(BUILD)/flags.stamp
+
 # The exporting objects: api.c with the malloc family's names, and
 # glibc_compat.c with the rest of glibc's malloc names (see that file).
 EXPORT_OBJ := $(BUILD)/obj/hosted/api_exports.o $(BUILD)/obj/hosted/glibc_compat.o
 LIB_OBJ := $(CORE_OBJ) $(HOSTED_OBJ) $(EXPORT_OBJ)
 API_OBJ := $(CORE_OBJ) $(HOSTED_OBJ) $(BUILD)/obj/hosted/api.o
 
-.PHONY: all lib test clean check-core
+SONAME := libhakmem.so.$(SOVERSION)
+
+.PHONY: all lib test clean check-core install uninstall
 all: lib
-lib: $(BUILD)/libhakmem.so $(BUILD)/libhakmem.a $(BUILD)/libhakmem_api.a check-core
+	@echo "built: $(BUILD)/libhakmem.so (LD_PRELOAD or -lhakmem), $(BUILD)/libhakmem.a (static)"
+lib: $(BUILD)/libhakmem.so $(BUILD)/$(SONAME) $(BUILD)/libhakmem.a $(BUILD)/libhakmem_api.a check-core
 
-$(BUILD)/obj/core/%.o: core/%.c $(HEADERS)
+$(BUILD)/obj/core/%.o: core/%.c $(HEADERS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CORE_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CORE_CFLAGS) $(CFLAGS) $(CORE_MUST) -c $< -o $@
 
-$(BUILD)/obj/hosted/%.o: hosted/%.c $(HEADERS)
+$(BUILD)/obj/hosted/%.o: hosted/%.c $(HEADERS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOSTED_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(HOSTED_CFLAGS) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/hosted/api_exports.o: hosted/api.c $(HEADERS)
+$(BUILD)/obj/hosted/api_exports.o: hosted/api.c $(HEADERS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOSTED_CFLAGS) -DHAK_EXPORT_MALLOC -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(HOSTED_CFLAGS) $(CFLAGS) -DHAK_EXPORT_MALLOC -c $< -o $@
 
-$(BUILD)/obj/hosted/glibc_compat.o: hosted/glibc_compat.c $(HEADERS)
+$(BUILD)/obj/hosted/glibc_compat.o: hosted/glibc_compat.c $(HEADERS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOSTED_CFLAGS) -DHAK_EXPORT_MALLOC -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(HOSTED_CFLAGS) $(CFLAGS) -DHAK_EXPORT_MALLOC -c $< -o $@
 
+# The shared library carries its soname (libhakmem.so.0): programs linked
+# with -lhakmem ask for that name, which the symlink next to it answers in
+# the build folder and `make install` provides in $(LIBDIR).
 $(BUILD)/libhakmem.so: $(LIB_OBJ)
-	$(CC) -shared -pthread -Wl,-z,defs -o $@ $^
+	$(Q)$(CC) -shared -pthread -Wl,-z,defs -Wl,-soname,$(SONAME) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/$(SONAME): | $(BUILD)/libhakmem.so
+	$(Q)ln -sf libhakmem.so $@
 
 $(BUILD)/libhakmem.a: $(LIB_OBJ)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 # The hak_ API without the malloc exports (for sanitizer builds and tests
 # that keep the system malloc alongside).
 $(BUILD)/libhakmem_api.a: $(API_OBJ)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 # core/ may only call the platform contract and the compiler's mem* helpers.
 check-core: $(CORE_OBJ)
@@ -70,6 +122,50 @@ check-core: $(CORE_OBJ)
 clean:
 	rm -rf $(BUILD)
 
+# ---- install ---------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the header, the shared
+# library (libhakmem.so.$(VERSION), its soname link libhakmem.so.0 and the
+# libhakmem.so link for -lhakmem), the static library, hakmem.pc for
+# pkg-config and the man page hakmem(3). make uninstall removes those files.
+PREFIX ?= /usr/local
+INCLUDEDIR ?= $(PREFIX)/include
+LIBDIR ?= $(PREFIX)/lib
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR ?=
+INSTALL_FILES := $(INCLUDEDIR)/hakmem.h $(LIBDIR)/libhakmem.so.$(VERSION) $(LIBDIR)/$(SONAME) \
+    $(LIBDIR)/libhakmem.so $(LIBDIR)/libhakmem.a $(PKGCONFIGDIR)/hakmem.pc $(MANDIR)/man3/hakmem.3
+
+install: lib
+	@echo "install: $(INSTALL_FILES:%=$(DESTDIR)%)"
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' hakmem.pc.in >$(BUILD)/hakmem.pc
+	$(Q)install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3
+	$(Q)install -m 644 include/hakmem.h $(DESTDIR)$(INCLUDEDIR)/hakmem.h
+	$(Q)install -m 755 $(BUILD)/libhakmem.so $(DESTDIR)$(LIBDIR)/libhakmem.so.$(VERSION)
+	$(Q)ln -sf libhakmem.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	$(Q)ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libhakmem.so
+	$(Q)install -m 644 $(BUILD)/libhakmem.a $(DESTDIR)$(LIBDIR)/libhakmem.a
+	$(Q)install -m 644 $(BUILD)/hakmem.pc $(DESTDIR)$(PKGCONFIGDIR)/hakmem.pc
+	$(Q)install -m 644 man/hakmem.3 $(DESTDIR)$(MANDIR)/man3/hakmem.3
+	$(Q)if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+uninstall:
+	@echo "uninstall: $(INSTALL_FILES:%=$(DESTDIR)%)"
+	$(Q)rm -f $(INSTALL_FILES:%=$(DESTDIR)%)
+	$(Q)if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
 -include tests/tests.mk
 -include bench/bench.mk
 -include freestanding/freestanding.mk
+
+# ---- the flags stamp (FLAGS_STAMP above) -----------------------------------
+# Everything that changes what a compiler produces, for every build in
+# $(BUILD): the compilers and all the flag variables, as expanded now.
+FLAGS_TEXT := $(strip $(CC) | $(CPPFLAGS) | $(CFLAGS) | $(LDFLAGS) | $(OPT) | $(CORE_CFLAGS) | \
+    $(HOSTED_CFLAGS) | $(TEST_CFLAGS) | $(HARD_CLANG) $(HARD_COMMON) | $(FS_CC) $(FS_LD) $(FS_CFLAGS))
+ifneq ($(file <$(FLAGS_STAMP)),$(FLAGS_TEXT))
+$(shell mkdir -p $(BUILD))
+$(file >$(FLAGS_STAMP),$(FLAGS_TEXT))
+endif
+$(FLAGS_STAMP):

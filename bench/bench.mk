@@ -2,8 +2,8 @@
 # (`include bench/bench.mk`) and run from the repository root.
 #
 #   make bench            build the library (make lib) and the programs, then
-#                         run bench/run.sh (QUICK=1 - or yes/true/on - for the
-#                         short version; a value it does not know is refused)
+#                         run bench/run.sh (QUICK=1 for the short version;
+#                         V=1 prints the commands and a line per run)
 #   make bench-build      only build build/bench/<prog> and <prog>_static
 #   make bench-peers      install mimalloc, jemalloc, tcmalloc (+ gnuplot)
 #   bench/chart.sh X.tsv  redraw the charts of a run from its results TSV
@@ -19,7 +19,7 @@
 BENCH_PROGS   := random_mixed tiny_hot larson xmalloc mstress churn \
                  large_realloc fragmentation mid_mixed transfer
 BENCH_OUT     := build/bench
-BENCH_CC      ?= gcc
+BENCH_CC      ?= $(CC)
 BENCH_CFLAGS  := -std=c11 -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
                  -pthread
 BENCH_LIBS    := -ldl -lpthread
@@ -34,9 +34,10 @@ BENCH_PEER_PKGS := libmimalloc2.0 libjemalloc2 libtcmalloc-minimal4 gnuplot-nox
 # The library first (its own rules decide what is stale), then the
 # programs, then the runner, which re-checks freshness and identity itself.
 bench:
-	$(MAKE) lib
-	$(MAKE) bench-build
-	QUICK=$(QUICK) bench/run.sh
+	@echo "build: libraries and benchmark programs ($(BENCH_CC))"
+	$(Q)$(SUBMAKE) lib
+	$(Q)$(SUBMAKE) bench-build
+	$(Q)QUICK='$(QUICK)' V='$(V)' bench/run.sh
 
 bench-build: $(BENCH_BINS) $(BENCH_STATICS) $(BENCH_MINIMAL)
 
@@ -45,11 +46,11 @@ bench-build-plain: $(BENCH_BINS)
 
 $(BENCH_BINS): $(BENCH_OUT)/%: bench/%.c $(BENCH_DEPS)
 	@mkdir -p $(BENCH_OUT)
-	$(BENCH_CC) $(BENCH_CFLAGS) -o $@ $< bench/bench_util.c $(BENCH_LIBS)
+	$(Q)$(BENCH_CC) $(CPPFLAGS) $(BENCH_CFLAGS) $(CFLAGS) -o $@ $< bench/bench_util.c $(LDFLAGS) $(BENCH_LIBS)
 
 $(BENCH_STATICS): $(BENCH_OUT)/%_static: bench/%.c $(BENCH_DEPS) build/libhakmem.a
 	@mkdir -p $(BENCH_OUT)
-	$(BENCH_CC) $(BENCH_CFLAGS) -rdynamic -o $@ $< bench/bench_util.c \
+	$(Q)$(BENCH_CC) $(CPPFLAGS) $(BENCH_CFLAGS) $(CFLAGS) -rdynamic -o $@ $< bench/bench_util.c $(LDFLAGS) \
 	    -Wl,--whole-archive build/libhakmem.a -Wl,--no-whole-archive $(BENCH_LIBS)
 
 # mid_mixed builds its size table with exp() and log().
@@ -59,7 +60,7 @@ $(BENCH_OUT)/mid_mixed $(BENCH_OUT)/mid_mixed_static: BENCH_LIBS += -lm
 # call to calloc, which is this very function.
 $(BENCH_MINIMAL): bench/minimal_malloc.c bench/bench.mk
 	@mkdir -p $(BENCH_OUT)
-	$(BENCH_CC) $(BENCH_CFLAGS) -fno-builtin-malloc -shared -fPIC -fvisibility=hidden -o $@ $<
+	$(Q)$(BENCH_CC) $(CPPFLAGS) $(BENCH_CFLAGS) $(CFLAGS) $(LDFLAGS) -fno-builtin-malloc -shared -fPIC -fvisibility=hidden -o $@ $<
 
 # Peers for comparison (Debian packages); retries after `apt-get update`.
 bench-peers:

@@ -9,6 +9,7 @@
 #                  fewer random_mixed/tiny_hot variants, callgrind on 2.
 #                  QUICK and CALLGRIND take 1/yes/true/on or 0/no/false/off
 #                  (any case; empty = default); anything else is refused.
+#   V=1            a progress line per run (default: one per workload)
 #   RUNS=n         counted runs per allocator and workload (default 5; QUICK 3)
 #   THREADS=n      threads for the multi-threaded workloads (default nproc)
 #   ALLOCS="..."   allocators, from: system hakmem-preload hakmem-static
@@ -55,6 +56,8 @@ flag() {
 }
 flag QUICK 0
 flag CALLGRIND 1
+flag V 0
+VERBOSE=$V
 RUNS=${RUNS:-$([ "$QUICK" = 1 ] && echo 3 || echo 5)}
 THREADS=${THREADS:-$(nproc)}
 CASES=${CASES:-}
@@ -283,7 +286,24 @@ declare -A DEAD=() # "case allocator" pairs that failed once: not run again
 STEP=0
 
 # ---- timed runs: per workload, allocators interleaved A B C A B C ... ------
+# say MSG: a line per run, with V=1 only.
+say() { [ "$VERBOSE" = 0 ] || echo "$1" >&2; }
+# workload_done C: the one line per workload (medians of its counted runs).
+declare -A OPS=()
+workload_done() {
+  local a line="[$(($1 + 1))/$NC] ${C_LABEL[$1]}:" m
+  for a in $ALLOCS; do
+    [ -n "${OPS[$a]:-}" ] || continue
+    m=$(tr ' ' '\n' <<<"${OPS[$a]}" | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    rate "$m"; line+=" $a $REPLY,"
+  done
+  echo "${line%,} ops/s" >&2
+  OPS=() IRS=""
+}
+echo "run.sh: $NC workloads x allocators $ALLOCS, 1 warm-up + $RUNS runs each$([ "$QUICK" = 1 ] && echo " (QUICK)");" \
+     "$TOTAL runs$([ "$VERBOSE" = 1 ] || echo ", one line per workload (V=1: per run)")" >&2
 VG=()
+IRS=""
 for ((c = 0; c < NC; c++)); do
   for ((r = 0; r <= RUNS; r++)); do
     for a in $ALLOCS; do
@@ -291,7 +311,7 @@ for ((c = 0; c < NC; c++)); do
       STEP=$((STEP + 1))
       if ((r == 0)); then what="warm-up"; else what="run $r/$RUNS"; fi
       msg="[$STEP/$TOTAL] ${C_LABEL[c]} $a $what"
-      if [ -n "${DEAD[$c $a]:-}" ]; then echo "$msg: skipped (failed before)" >&2; continue; fi
+      if [ -n "${DEAD[$c $a]:-}" ]; then say "$msg: skipped (failed before)"; continue; fi
       # shellcheck disable=SC2086  # the args are a word list
       if ! run "$a" "${C_PROG[c]}" ${C_ARGS[c]}; then
         echo "$msg: FAILED ($WHY)" >&2
@@ -300,10 +320,13 @@ for ((c = 0; c < NC; c++)); do
         continue
       fi
       printf '%s\t%s\t%s\t%s\n' "$c" "$a" "$r" "$LINE" >>"$RAW"
-      get ops_per_sec "$LINE"; rate "$REPLY"
-      echo "$msg: $REPLY ops/s" >&2
+      get ops_per_sec "$LINE"
+      ((r == 0)) || OPS[$a]+="$REPLY "
+      rate "$REPLY"
+      say "$msg: $REPLY ops/s"
     done
   done
+  workload_done "$c"
   # instructions per op (single-threaded workloads): callgrind counts only
   # bench_timed_loop and what it calls; the loop's own self cost (PRNG,
   # slot array, call sites) is subtracted, leaving malloc+free per op.
@@ -329,8 +352,10 @@ for ((c = 0; c < NC; c++)); do
       'BEGIN { printf "%.1f %.1f\n", (t - h) / n, t / n }')
     printf '%s\t%s\tcallgrind\t%s ir_total=%s ir_harness=%s ir_per_op=%s ir_loop_per_op=%s\n' \
       "$c" "$a" "$LINE" "$total" "$harness" "$ir" "$loop" >>"$RAW"
-    echo "$msg: $ir Ir/op in malloc/free ($loop with the loop)" >&2
+    say "$msg: $ir Ir/op in malloc/free ($loop with the loop)"
+    IRS+="$a $ir, "
   done
+  [ -z "$IRS" ] || echo "      Ir/op in malloc+free: ${IRS%, }" >&2
 done
 
 # ---- table -----------------------------------------------------------------

@@ -100,6 +100,7 @@ int hak_heap_setup(hak_heap_t *h, uintptr_t base, size_t len, unsigned flags,
                     (flags & HAK_ARENA_ZEROED) != 0, (flags & HAK_ARENA_PURGEABLE) != 0,
                     growable ? heap_grow : 0);
     hak_chunks_t *c = &h->chunks;
+    c->purged_zero = (uint8_t)((flags & HAK_ARENA_PURGED_ZERO) != 0);
     if (params) {
         c->purge_high = params->purge_high;
         c->purge_low = params->purge_low;

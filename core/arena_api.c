@@ -10,7 +10,7 @@
 #include "report.h"
 
 #if HAK_WITH_ARENA_API
-#define ARENA_FLAGS (HAK_ARENA_ZEROED | HAK_ARENA_PURGEABLE)
+#define ARENA_FLAGS (HAK_ARENA_ZEROED | HAK_ARENA_PURGEABLE | HAK_ARENA_PURGED_ZERO)
 
 /* The heap behind a handle; a handle that is not a live arena is fatal. */
 static hak_heap_t *live(hak_arena_t *a, const char *what)

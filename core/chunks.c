@@ -48,6 +48,14 @@ void hak_chunks_init(hak_chunks_t *a, uintptr_t base, uint32_t backed, uint32_t 
         a->bins[b] = NONE;
 }
 
+/* 1 if a clean (not dirty) extent reads as zero: clean extents are
+ * never-used chunks of a zeroed region, or purged ones, which read as zero
+ * only where the region says so. */
+static int clean_is_zero(const hak_chunks_t *a)
+{
+    return !a->can_purge || a->purged_zero;
+}
+
 /* Never-used chunks are clean only where the region promised zeroes. */
 static uint32_t fresh_flag(const hak_chunks_t *a)
 {
@@ -129,7 +137,7 @@ static int take_from_bins(hak_chunks_t *a, uint32_t n, size_t align, uint32_t *o
             if (s + n < i + len)
                 extent_insert(a, s + n, i + len - (s + n), dirty);
             *out = s;
-            *zeroed = !dirty;
+            *zeroed = !dirty && clean_is_zero(a);
             return 1;
         }
     }
@@ -151,7 +159,7 @@ static int take_range(hak_chunks_t *a, uint32_t i, uint32_t s, uint32_t n)
             continue;
         }
         uint32_t dirty = extent_remove(a, i);
-        if (dirty)
+        if (dirty || !clean_is_zero(a))
             zero = 0;
         if (i < s)
             extent_insert(a, i, s - i, dirty);

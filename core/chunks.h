@@ -43,6 +43,7 @@ struct hak_chunks {
     uint8_t fresh_zeroed;      /* never-used chunks read as zero */
     uint8_t can_purge;         /* dirty runs may go to hak_plat_purge */
     uint8_t want_purger;       /* dirty reached HAK_PURGER_MIN_DIRTY once */
+    uint8_t purged_zero;       /* purged runs read as zero */
     hak_chunk_entry_t *tab;    /* max_chunks entries */
     hak_chunks_grow_fn grow;   /* NULL: the area is fixed */
     uint32_t bins[32];         /* free extents by floor(log2(length)) */

@@ -1,12 +1,16 @@
 /*
  * config.h - compile-time options of the hakmem core. Each is overridable
- * with -DNAME=value; the default is what a release build uses.
+ * with -DNAME=value, which the build takes from CPPFLAGS:
+ *     make CPPFLAGS='-DHAK_FREE_CHECK_SLAB=1'   (or make test CPPFLAGS=...)
+ * (README.md, "Build options"); the default is what a release build uses.
  */
 #ifndef HAKMEM_CONFIG_H
 #define HAKMEM_CONFIG_H
 
-/* Full checks: invariant walk on every slow path, poison on free, canary
- * past the requested size (set by `make DEBUG=1`). */
+/* Full checks (set by `make DEBUG=1`): an invariant walk of a class's
+ * central lists every 64 refills of that class (hak_alloc_refill), poison
+ * on free, a canary past the requested size, and the block-boundary check
+ * on every small free (HAK_FREE_CHECK_SLAB). */
 #ifndef HAK_DEBUG
 #define HAK_DEBUG 0
 #endif

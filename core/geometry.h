@@ -58,7 +58,7 @@ static inline int hak_geom_is_block_start(unsigned c, uint64_t off)
 }
 
 /* Checks the table's invariants (stride a multiple of 16, usable = stride-1,
- * increasing, blocks fit their slab, at least 8 per slab, size_class maps
+ * increasing, blocks fit their slab, at least 16 per slab, size_class maps
  * every size to the tightest class). Returns 0 when they hold, otherwise the
  * index of the first bad class plus one. */
 unsigned hak_geometry_check(void);

@@ -335,8 +335,14 @@ void *hak_resize(hak_heap_t *h, hak_tcache_t *tc, void *ptr, size_t size)
         return ptr;
     }
     void *fresh = hak_alloc_with(h, tc, size);
-    if (!fresh)
-        return 0;
+    if (!fresh) {
+        /* An exhausted arena still shrinks a block: in place. */
+        if (size > old)
+            return 0;
+        if (c == HAK_CLASS_LARGE)
+            hak_large_shrink(h, ptr, size);
+        return ptr;
+    }
     __builtin_memcpy(fresh, ptr, size < old ? size : old);
     if (tc)
         hak_fast_free(h, tc, ptr);

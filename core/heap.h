@@ -3,8 +3,11 @@
  *
  * Lock order: init lock, then class locks (hak_central_t.lock) in class
  * order, then the chunk lock (hak_chunks_t.lock). Ordinary paths hold at
- * most one class lock and may take the chunk lock under it; only fork
- * handling (hak_heap_lock_all) holds them all. Caches are touched only by
+ * most one lock of these kinds at a time, except that a class lock may be
+ * held while taking the chunk lock; the init lock is held only around the
+ * port's start hook (hak_heap_init), which takes no other lock. Only fork
+ * handling (hak_heap_lock_all) holds them all, taken in this order; while
+ * it does, the forking thread passes them (lock.h). Caches are touched only by
  * their owner (a thread, or a CPU with the caller pinned), never locked.
  * Every entry that may take a lock runs with the caller pinned (see
  * platform/platform.h).

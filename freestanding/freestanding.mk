@@ -5,8 +5,11 @@
 #   make fs-size     code sizes of the core and the port, and of an image
 #                    using only the malloc family (-Os and -O2; size.sh)
 #
-# `make test-build` builds the images when clang and ld.lld are there;
+# `make test` builds the images when clang, ld.lld and llvm-objdump are
+# there (tests/missing.sh baremetal), and otherwise says what is missing;
 # tests/sh/qemu_<target>.sh runs them under QEMU (freestanding/run_qemu.sh).
+# CPPFLAGS (config.h options) reach these builds too; CFLAGS, for $(CC),
+# do not.
 #
 # Adding a target T: freestanding/T/ implementing freestanding/arch.h,
 # linker/T.ld (naming __heap_start/__heap_end), the four FS_*_T variables
@@ -107,20 +110,20 @@ FS_CORE_OBJ_$(1)_$(2) := $$(call fs_objs,$(1),$(2),$$(FS_CORE_SRC))
 FS_PORT_OBJ_$(1)_$(2) := $$(call fs_objs,$(1),$(2),$$(FS_PORT_SRC) $$(call FS_ARCH_SRC,$(1)))
 FS_TEST_OBJ_$(1)_$(2) := $$(call fs_objs,$(1),$(2),$$(FS_TEST_SRC))
 
-$(FS_OUT)/$(1)/$(2)/%.o: %.c $$(FS_HEADERS) freestanding/freestanding.mk
+$(FS_OUT)/$(1)/$(2)/%.o: %.c $$(FS_HEADERS) freestanding/freestanding.mk $$(FLAGS_STAMP)
 	@mkdir -p $$(@D)
-	$$(FS_CC) $$(FS_CFLAGS) $$(FS_CFLAGS_$(1)) $$(or $$(FS_CAPS_$(2)),$$(FS_CAPS)) $$(FS_VFLAGS_$(2)) \
+	$$(Q)$$(FS_CC) $$(CPPFLAGS) $$(FS_CFLAGS) $$(FS_CFLAGS_$(1)) $$(or $$(FS_CAPS_$(2)),$$(FS_CAPS)) $$(FS_VFLAGS_$(2)) \
 	    -DFS_TARGET_NAME='"$(1)"' -c $$< -o $$@
 
-$(FS_OUT)/$(1)/$(2)/%.o: %.S freestanding/freestanding.mk
+$(FS_OUT)/$(1)/$(2)/%.o: %.S freestanding/freestanding.mk $$(FLAGS_STAMP)
 	@mkdir -p $$(@D)
-	$$(FS_CC) $$(FS_CFLAGS_$(1)) $$(FS_VFLAGS_$(2)) -c $$< -o $$@
+	$$(Q)$$(FS_CC) $$(FS_CFLAGS_$(1)) $$(FS_VFLAGS_$(2)) -c $$< -o $$@
 
 # mem.c must not call anything, itself least (a loop turned back into
 # memcpy would recurse for ever).
-$(FS_OUT)/$(1)/$(2)/freestanding/mem.o: freestanding/mem.c freestanding/freestanding.mk
+$(FS_OUT)/$(1)/$(2)/freestanding/mem.o: freestanding/mem.c freestanding/freestanding.mk $$(FLAGS_STAMP)
 	@mkdir -p $$(@D)
-	$$(FS_CC) $$(FS_CFLAGS) $$(FS_CFLAGS_$(1)) $$(FS_VFLAGS_$(2)) -c $$< -o $$@
+	$$(Q)$$(FS_CC) $$(CPPFLAGS) $$(FS_CFLAGS) $$(FS_CFLAGS_$(1)) $$(FS_VFLAGS_$(2)) -c $$< -o $$@
 	@if $$(FS_OBJDUMP) -r $$@ | grep -qE '(CALL|JUMP26)[A-Z_0-9]* +(memcpy|memmove|memset|memcmp)$$$$'; then \
 	    echo "$$<: a mem* function calls a mem* function (self-recursion)"; rm -f $$@; exit 1; fi
 endef
@@ -129,7 +132,7 @@ endef
 define FS_IMAGE_RULES
 $(FS_OUT)/$(1)/$(FS_IMAGE_$(2)).elf: $$(FS_CORE_OBJ_$(1)_$(2)) $$(FS_PORT_OBJ_$(1)_$(2)) \
         $$(FS_TEST_OBJ_$(1)_$(2)) $$(FS_LDSCRIPT_$(1))
-	$$(FS_LD) -T $$(FS_LDSCRIPT_$(1)) $$(FS_LDFLAGS) -o $$@ $$(filter %.o,$$^)
+	$$(Q)$$(FS_LD) -T $$(FS_LDSCRIPT_$(1)) $$(FS_LDFLAGS) -o $$@ $$(filter %.o,$$^)
 endef
 
 # The core tests (tests/core/, harness.h) on one CPU: core_tests.elf, with
@@ -150,7 +153,7 @@ fs_has_core_tests = $(and $(wildcard tests/core/harness.h),$(wildcard freestandi
 define FS_CORETEST_RULES
 $(FS_OUT)/$(1)/core_tests.elf: $$(FS_CORE_OBJ_$(1)_coretest) \
         $$(call fs_objs,$(1),coretest,$$(FS_CT_SRC) $$(call FS_ARCH_SRC,$(1))) $$(FS_LDSCRIPT_$(1))
-	$$(FS_LD) -T $$(FS_LDSCRIPT_$(1)) --gc-sections --defsym=__fs_heap_size=0 -o $$@ $$(filter %.o,$$^)
+	$$(Q)$$(FS_LD) -T $$(FS_LDSCRIPT_$(1)) --gc-sections --defsym=__fs_heap_size=0 -o $$@ $$(filter %.o,$$^)
 endef
 
 # $(1) target: what the runner needs to know (freestanding/run_qemu.sh).
@@ -198,6 +201,17 @@ fs-size: $(foreach t,$(FS_TARGETS),$(foreach v,$(FS_SIZE_VARIANTS),$(FS_OUT)/$(t
 	    bash freestanding/size.sh image "minimal image (malloc family only, linked):" \
 	        $(FS_OUT)/$(t)/size/minimal_$(v).elf.map;))
 
-ifneq ($(and $(shell command -v $(FS_CC) 2>/dev/null),$(shell command -v $(FS_LD) 2>/dev/null)),)
+# The step of `make test` (tests/tests.mk). Without the tools the QEMU
+# tests skip themselves (freestanding/run_qemu.sh says why).
+.PHONY: build-step-fs
+FS_MISSING := $(shell CLANG='$(FS_CC)' LLD='$(FS_LD)' OBJDUMP='$(FS_OBJDUMP)' tests/missing.sh baremetal)
+TEST_STEPS += build-step-fs
+ifeq ($(FS_MISSING),)
 test-build: fs-images
+build-step-fs:
+	@echo "build: bare-metal images for $(FS_TARGETS) ($(FS_CC), $(FS_LD))"
+	$(Q)$(SUBMAKE) fs-images
+else
+build-step-fs:
+	@echo "build: bare-metal images: not built, $(FS_MISSING)"
 endif

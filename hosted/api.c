@@ -189,7 +189,9 @@ void *hak_pvalloc(size_t size)
 {
     if (size > SIZE_MAX - 4095u)
         return enomem();
-    return hak_aligned_alloc(4096, (size + 4095u) & ~(size_t)4095u);
+    /* Whole pages, at least one (as glibc's pvalloc(0)). */
+    size_t pages = size ? (size + 4095u) & ~(size_t)4095u : 4096u;
+    return hak_aligned_alloc(4096, pages);
 }
 
 int hak_malloc_trim(size_t pad) HAK_INTERNAL;

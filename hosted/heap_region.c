@@ -110,5 +110,6 @@ int hak_hosted_heap_start(hak_heap_t *heap)
         at = window_found_by_kernel(&len);
     if (!at)
         return -1;
-    return hak_heap_setup(heap, at, len, HAK_ARENA_ZEROED | HAK_ARENA_PURGEABLE, &params);
+    return hak_heap_setup(heap, at, len,
+                          HAK_ARENA_ZEROED | HAK_ARENA_PURGEABLE | HAK_ARENA_PURGED_ZERO, &params);
 }

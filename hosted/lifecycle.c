@@ -105,6 +105,9 @@ __attribute__((destructor)) static void forget_threads(void)
         exit_key_made = 0;
         pthread_key_delete(exit_key);
     }
+    /* What is free goes back now: a plugin loaded and unloaded again and
+     * again must not keep each copy's freed memory resident. */
+    hak_heap_trim(&hak_hosted_heap);
 }
 
 __attribute__((constructor)) static void read_environment(void)

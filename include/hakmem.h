@@ -130,8 +130,13 @@ typedef struct hak_heap hak_arena_t;
  * the system and clears every calloc block itself. */
 #define HAK_ARENA_ZEROED 1u    /* the region reads as zero when handed in */
 #define HAK_ARENA_PURGEABLE 2u /* free pages may be given back to the system
-                                * (hosted: madvise(MADV_DONTNEED)); they
-                                * read as zero afterwards */
+                                * (hosted: madvise(MADV_DONTNEED)) */
+#define HAK_ARENA_PURGED_ZERO 4u /* with PURGEABLE: pages given back read as
+                                * zero afterwards (private anonymous memory,
+                                * from mmap MAP_PRIVATE | MAP_ANONYMOUS);
+                                * without it calloc clears them itself
+                                * (shared or file-backed memory keeps its
+                                * contents through madvise) */
 
 /* Tuning of an arena's purging (only with HAK_ARENA_PURGEABLE). */
 typedef struct hak_arena_params {
@@ -161,7 +166,9 @@ hak_arena_t *hak_arena_create_ex(void *base, size_t len, unsigned flags,
 /* Ends the arena: the whole region is the caller's again. Blocks still
  * allocated from it are the caller's problem: they are no longer blocks
  * (using or freeing them afterwards is undefined). Passing a destroyed or
- * never-created arena to any hak_arena_ function is reported (fatal). */
+ * never-created arena to any hak_arena_ function is reported (fatal) as
+ * long as the handle's memory is readable; a handle into unmapped memory
+ * faults like any wild pointer. */
 void hak_arena_destroy(hak_arena_t *arena);
 
 /* The malloc family over an arena, with the contracts of the hak_

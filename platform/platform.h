@@ -62,9 +62,11 @@
 #if HAK_PLAT_HAS_PURGE
 /* Tells the platform that the page-aligned range [p, p + size) (size a
  * multiple of HAK_PLAT_PAGE_SIZE) holds no data: it may drop the backing
- * memory. The range stays usable. Returns 1 if the memory now reads as
- * zero, 0 if the platform kept the old contents. Called only for arenas
- * created with HAK_ARENA_PURGEABLE. */
+ * memory. The range stays usable. Returns 1 if the pages were given back,
+ * 0 if nothing was done. Whether they then read as zero is the region's
+ * property (HAK_ARENA_PURGED_ZERO), not the platform's: madvise empties
+ * private anonymous memory but not shared or file-backed memory. Called
+ * only for arenas created with HAK_ARENA_PURGEABLE. */
 int hak_plat_purge(void *p, size_t size);
 #endif
 

@@ -28,17 +28,17 @@ CORETEST_CORE_OBJ_$(1) := $$(CORE_SRC:%.c=$$(CORETEST_DIR)/$(1)/%.o)
 CORETEST_FREE_OBJ_$(1) := $$(CORETEST_FREE_SRC:%.c=$$(CORETEST_DIR)/$(1)/%.o)
 CORETEST_HOST_OBJ_$(1) := $$(CORETEST_HOST_SRC:%.c=$$(CORETEST_DIR)/$(1)/%.o)
 
-$$(CORETEST_DIR)/$(1)/core/%.o: core/%.c $$(HEADERS)
+$$(CORETEST_DIR)/$(1)/core/%.o: core/%.c $$(HEADERS) $$(FLAGS_STAMP)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CORE_PORTABLE_CFLAGS) $(2) -c $$< -o $$@
+	$$(Q)$$(CC) $$(CPPFLAGS) $$(CORE_PORTABLE_CFLAGS) $(2) $$(CFLAGS) $$(CORE_MUST) -c $$< -o $$@
 
-$$(CORETEST_FREE_OBJ_$(1)): $$(CORETEST_DIR)/$(1)/%.o: %.c $$(CORETEST_HEADERS)
+$$(CORETEST_FREE_OBJ_$(1)): $$(CORETEST_DIR)/$(1)/%.o: %.c $$(CORETEST_HEADERS) $$(FLAGS_STAMP)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CORETEST_FREE_CFLAGS) $(2) -c $$< -o $$@
+	$$(Q)$$(CC) $$(CPPFLAGS) $$(CORETEST_FREE_CFLAGS) $(2) $$(CFLAGS) $$(CORE_MUST) -c $$< -o $$@
 
-$$(CORETEST_HOST_OBJ_$(1)): $$(CORETEST_DIR)/$(1)/%.o: %.c $$(CORETEST_HEADERS)
+$$(CORETEST_HOST_OBJ_$(1)): $$(CORETEST_DIR)/$(1)/%.o: %.c $$(CORETEST_HEADERS) $$(FLAGS_STAMP)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CORETEST_HOST_CFLAGS) $(2) -c $$< -o $$@
+	$$(Q)$$(CC) $$(CPPFLAGS) $$(CORETEST_HOST_CFLAGS) $(2) $$(CFLAGS) -c $$< -o $$@
 
 $(3): $$(CORETEST_CORE_OBJ_$(1)) $$(CORETEST_FREE_OBJ_$(1)) $$(CORETEST_HOST_OBJ_$(1))
 	@ld -r -o $$(CORETEST_DIR)/$(1)/freestanding_all.o $$(CORETEST_CORE_OBJ_$(1)) $$(CORETEST_FREE_OBJ_$(1))
@@ -46,7 +46,7 @@ $(3): $$(CORETEST_CORE_OBJ_$(1)) $$(CORETEST_FREE_OBJ_$(1)) $$(CORETEST_HOST_OBJ
 	    grep -vE '^(hak_plat_[a-z_]+|test_[a-z_]+|memcpy|memset|memmove|memcmp|_GLOBAL_OFFSET_TABLE_)$$$$'); \
 	if [ -n "$$$$bad" ]; then echo "core tests call outside the platform and test hooks: $$$$bad"; exit 1; fi
 	@mkdir -p $$(dir $$@)
-	$$(CC) -o $$@ $$(CORETEST_CORE_OBJ_$(1)) $$(CORETEST_FREE_OBJ_$(1)) $$(CORETEST_HOST_OBJ_$(1))
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$(CORETEST_CORE_OBJ_$(1)) $$(CORETEST_FREE_OBJ_$(1)) $$(CORETEST_HOST_OBJ_$(1))
 endef
 
 CORETEST_BIN := $(BUILD)/tests/core/core_tests
@@ -55,7 +55,7 @@ $(eval $(call CORETEST_RULES,release,,$(CORETEST_BIN)))
 $(eval $(call CORETEST_RULES,debug,-DHAK_DEBUG=1,$(CORETEST_BIN_DEBUG)))
 
 .PHONY: test-core
-test-build: $(CORETEST_BIN) $(CORETEST_BIN_DEBUG)
+test-build-host: $(CORETEST_BIN) $(CORETEST_BIN_DEBUG)
 
 test-core: $(CORETEST_BIN) $(CORETEST_BIN_DEBUG)
 	$(CORETEST_BIN)

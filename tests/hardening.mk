@@ -3,7 +3,10 @@
 # hardening-* target so it cannot clash with the main Makefile.
 #
 #   make test            also builds everything below and runs it (the runner
-#                        picks up build/tests/{asan,ubsan,tsan}/ and tests/sh/)
+#                        picks up build/tests/{asan,ubsan,tsan}/ and tests/sh/);
+#                        without clang and its runtimes (tests/missing.sh) it
+#                        builds none of it and reports asan, ubsan and tsan
+#                        as skipped, naming the packages
 #   make test-sanitize   builds and runs only the sanitizer variants
 #   make soak            long multi-threaded stress (SOAK_SECONDS, default 300)
 #   make fuzz            runs the libFuzzer target (FUZZ_SECONDS, default 60)
@@ -47,51 +50,67 @@ HARD_FUZZ_BIN := $(BUILD)/fuzz/fuzz_heap
 define HARD_VARIANT_RULES
 HARD_OBJ_$(1) := $$(HARD_LIB_SRC:%.c=$$(BUILD)/obj-$(1)/%.o)
 
-$$(BUILD)/obj-$(1)/core/%.o: core/%.c $$(HEADERS)
+$$(BUILD)/obj-$(1)/core/%.o: core/%.c $$(HEADERS) $$(FLAGS_STAMP)
 	@mkdir -p $$(dir $$@)
-	$$(HARD_CLANG) $$(HARD_CORE_CFLAGS) $$(HARD_FLAGS_$(1)) -c $$< -o $$@
+	$$(Q)$$(HARD_CLANG) $$(CPPFLAGS) $$(HARD_CORE_CFLAGS) $$(HARD_FLAGS_$(1)) -c $$< -o $$@
 
-$$(BUILD)/obj-$(1)/hosted/%.o: hosted/%.c $$(HEADERS)
+$$(BUILD)/obj-$(1)/hosted/%.o: hosted/%.c $$(HEADERS) $$(FLAGS_STAMP)
 	@mkdir -p $$(dir $$@)
-	$$(HARD_CLANG) $$(HARD_HOSTED_CFLAGS) $$(HARD_FLAGS_$(1)) -c $$< -o $$@
+	$$(Q)$$(HARD_CLANG) $$(CPPFLAGS) $$(HARD_HOSTED_CFLAGS) $$(HARD_FLAGS_$(1)) -c $$< -o $$@
 
 $$(BUILD)/obj-$(1)/libhakmem_api.a: $$(HARD_OBJ_$(1))
-	rm -f $$@ && ar rcs $$@ $$^
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^
 
 $$(BUILD)/tests/$(1)/%: tests/sanitize/%.c $$(BUILD)/obj-$(1)/libhakmem_api.a
 	@mkdir -p $$(dir $$@)
-	$$(HARD_CLANG) $$(HARD_TEST_CFLAGS) $$(HARD_FLAGS_$(1)) $$< -o $$@ \
+	$$(Q)$$(HARD_CLANG) $$(CPPFLAGS) $$(HARD_TEST_CFLAGS) $$(HARD_FLAGS_$(1)) $$< -o $$@ \
 	    $$(BUILD)/obj-$(1)/libhakmem_api.a -lpthread
 
 $$(BUILD)/tests/$(1)/%_api: tests/unit/%_api.c tests/unit/testlib.h $$(BUILD)/obj-$(1)/libhakmem_api.a
 	@mkdir -p $$(dir $$@)
-	$$(HARD_CLANG) $$(HARD_TEST_CFLAGS) $$(HARD_FLAGS_$(1)) $$< -o $$@ \
+	$$(Q)$$(HARD_CLANG) $$(CPPFLAGS) $$(HARD_TEST_CFLAGS) $$(HARD_FLAGS_$(1)) $$< -o $$@ \
 	    $$(BUILD)/obj-$(1)/libhakmem_api.a -lpthread
 endef
 $(foreach v,$(HARD_VARIANTS) fuzz,$(eval $(call HARD_VARIANT_RULES,$(v))))
 
 $(BUILD)/hardening/%: tests/sanitize/%.c $(BUILD)/libhakmem_api.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HARD_TEST_CFLAGS) $< -o $@ $(BUILD)/libhakmem_api.a -lpthread
+	$(Q)$(CC) $(CPPFLAGS) $(HARD_TEST_CFLAGS) $(CFLAGS) $< -o $@ $(LDFLAGS) $(BUILD)/libhakmem_api.a -lpthread
 
 # The soak program calls malloc: it is linked with libhakmem.a (hakmem is
 # malloc, for libc's own allocations too).
 $(HARD_SOAK_BIN): tests/soak/soak.c $(BUILD)/libhakmem.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HARD_TEST_CFLAGS) -O2 $< -o $@ $(BUILD)/libhakmem.a -lpthread
+	$(Q)$(CC) $(CPPFLAGS) $(HARD_TEST_CFLAGS) -O2 $(CFLAGS) $< -o $@ $(LDFLAGS) $(BUILD)/libhakmem.a -lpthread
 
 $(HARD_FUZZ_BIN): tests/fuzz/fuzz_heap.c $(BUILD)/obj-fuzz/libhakmem_api.a
 	@mkdir -p $(dir $@)
-	$(HARD_CLANG) $(HARD_TEST_CFLAGS) -fsanitize=fuzzer,address $< -o $@ \
+	$(Q)$(HARD_CLANG) $(CPPFLAGS) $(HARD_TEST_CFLAGS) -fsanitize=fuzzer,address $< -o $@ \
 	    $(BUILD)/obj-fuzz/libhakmem_api.a -lpthread
 
-.PHONY: hardening-build test-sanitize soak fuzz hardening-plain
+.PHONY: hardening-build test-sanitize soak fuzz hardening-plain build-step-sanitize
 hardening-build: $(HARD_SAN_BINS) $(HARD_PLAIN_BINS) $(HARD_FUZZ_BIN)
 hardening-plain: $(HARD_PLAIN_BINS)
+
+# The step of `make test` (tests/tests.mk). The plain builds (valgrind's)
+# need only $(CC); the rest needs clang and its runtimes.
+HARD_MISSING := $(shell CLANG='$(HARD_CLANG)' tests/missing.sh sanitizers)
+TEST_STEPS += build-step-sanitize
+test-build-host: $(HARD_PLAIN_BINS)
+ifeq ($(HARD_MISSING),)
 test-build: hardening-build
+build-step-sanitize:
+	@echo "build: sanitizer builds (asan, ubsan, tsan) and the fuzz target ($(HARD_CLANG))"
+	$(Q)$(SUBMAKE) hardening-build
+else
+build-step-sanitize:
+	@echo "build: sanitizer builds and the fuzz target: not built, $(HARD_MISSING)"
+	@mkdir -p $(dir $(NOT_BUILT))
+	@$(foreach v,$(HARD_VARIANTS),printf '%s/\t%s\n' '$(v)' '$(HARD_MISSING)' >>$(NOT_BUILT);)
+endif
 
 test-sanitize: lib $(HARD_SAN_BINS)
-	tests/run_tests.sh $(BUILD) '^(asan|ubsan|tsan)/'
+	$(Q)tests/run_tests.sh $(BUILD) '^(asan|ubsan|tsan)/'
 
 SOAK_SECONDS ?= 300
 soak: $(HARD_SOAK_BIN)

@@ -7,8 +7,8 @@ HEAP_LIMITS_GLIBC := $(BUILD)/helpers/heap_limits_glibc
 
 $(HEAP_LIMITS_GLIBC): tests/unit/heap_limits.c tests/unit/testlib.h
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -DHEAP_LIMITS_GLIBC $< -o $@ -lpthread
+	$(Q)$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $(CFLAGS) -DHEAP_LIMITS_GLIBC $< -o $@ $(LDFLAGS) -lpthread
 
 # Built with the test that runs it.
 $(BUILD)/tests/unit/heap_limits: | $(HEAP_LIMITS_GLIBC)
-test-build: $(HEAP_LIMITS_GLIBC)
+test-build-host: $(HEAP_LIMITS_GLIBC)

@@ -50,12 +50,22 @@ void hak_plat_out_of_memory(void)
 
 /* What a real purge leaves: zeroes (this also makes a purge of memory in
  * use visible to the tests). */
+static int purge_keeps;
+
 int hak_plat_purge(void *p, size_t size)
 {
     purge_calls++;
     purge_bytes += size;
-    __builtin_memset(p, 0, size);
+    /* What madvise(MADV_DONTNEED) leaves: zero pages for private anonymous
+     * memory, the old contents for shared or file-backed memory (a pattern
+     * here). Writing either also makes a purge of memory in use visible. */
+    __builtin_memset(p, purge_keeps ? 0xEE : 0, size);
     return 1;
+}
+
+void test_purge_keeps_contents(int keep)
+{
+    purge_keeps = keep;
 }
 
 uint64_t hak_plat_clock_ms(void)

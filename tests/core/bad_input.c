@@ -164,7 +164,7 @@ void test_bad_create(void)
     refused(0, min, 0, 0, "a NULL base");
     refused(buf, (size_t)0 - (uintptr_t)buf + 16u, 0, 0, "a region that wraps around the address space");
     refused(buf, ~(size_t)0, 0, 0, "a region of SIZE_MAX bytes");
-    refused(buf, min, 4u, 0, "an unknown flag");
+    refused(buf, min, 8u, 0, "an unknown flag");
     refused(buf, min, 0x80000000u | HAK_ARENA_ZEROED, 0, "an unknown flag with a known one");
     const hak_arena_params_t inverted = { 1u * MiB, 1u * MiB + 1u, 100 };
     refused(buf, min, HAK_ARENA_PURGEABLE, &inverted, "purge_low > purge_high");

@@ -71,3 +71,25 @@ void test_calloc_zeroed_region(void)
     calloc_all(a);
     hak_arena_destroy(a);
 }
+
+void test_calloc_purged_region(void)
+{
+    /* Purged pages keep their old bytes (shared memory): without
+     * HAK_ARENA_PURGED_ZERO, calloc must clear purged memory itself. */
+    static const hak_arena_params_t purge_all = { 0, 0, 0 };
+    __builtin_memset(test_mem_big, 0, REGION);
+    test_purge_keeps_contents(1);
+    hak_arena_t *a = hak_arena_create_ex(test_mem_big, REGION, HAK_ARENA_ZEROED | HAK_ARENA_PURGEABLE,
+                                         &purge_all);
+    CHECK(a != 0, "hak_arena_create_ex failed");
+    calloc_all(a);
+    hak_arena_destroy(a);
+    /* With HAK_ARENA_PURGED_ZERO (and a purge that zeroes) too. */
+    test_purge_keeps_contents(0);
+    __builtin_memset(test_mem_big, 0, REGION);
+    a = hak_arena_create_ex(test_mem_big, REGION,
+                            HAK_ARENA_ZEROED | HAK_ARENA_PURGEABLE | HAK_ARENA_PURGED_ZERO, &purge_all);
+    CHECK(a != 0, "hak_arena_create_ex failed");
+    calloc_all(a);
+    hak_arena_destroy(a);
+}

@@ -163,3 +163,29 @@ void test_aligned_in_run(void)
     CHECK_EQ(hak_arena_check(a), 0, "check");
     hak_arena_destroy(a);
 }
+
+void test_shrink_at_exhaustion(void)
+{
+    /* realloc to a smaller size succeeds in an exhausted arena: when no
+     * smaller block can be had, the block shrinks in place. */
+    hak_arena_t *a = hak_arena_create(test_mem_small, 1u * MiB, 0);
+    CHECK(a != 0, "hak_arena_create failed");
+    unsigned char *big = hak_arena_malloc(a, 300000);
+    unsigned char *mid = hak_arena_malloc(a, 3000);
+    CHECK(big != 0 && mid != 0, "first blocks");
+    test_fill(big, 300000, 1);
+    test_fill(mid, 3000, 2);
+    unsigned n = 0;
+    while (hak_arena_malloc(a, 16) != 0)
+        n++;
+    CHECK_CMP(n, >, 0u, "no small blocks before exhaustion");
+    /* The mid block first: the large one's shrink gives chunks back. */
+    unsigned char *p = hak_arena_realloc(a, mid, 40);
+    CHECK(p == mid, "realloc(3000 -> 40) in an exhausted arena did not shrink in place");
+    CHECK_EQ(test_verify(p, 40, 2), 40, "content kept");
+    p = hak_arena_realloc(a, big, 100);
+    CHECK(p == big, "realloc(300000 -> 100) in an exhausted arena did not shrink in place");
+    CHECK_EQ(test_verify(p, 100, 1), 100, "content kept");
+    CHECK_EQ(hak_arena_check(a), 0, "check");
+    hak_arena_destroy(a);
+}

@@ -8,6 +8,7 @@
 TEST(two_arenas, "two arenas at once: interleaved blocks stay in their own region")
 /* exhaustion.c */
 TEST(exhaustion_recovery, "allocate until NULL, contents intact, free all, allocate again")
+TEST(shrink_at_exhaustion, "realloc to a smaller size works in place in an exhausted arena")
 TEST(aligned_in_run, "an aligned block served by a run of chunks (no slab fits) frees and resizes")
 /* fit.c */
 TEST(fit_across_top, "a run fits in freed chunks joined with the never-used ones after them")
@@ -29,6 +30,7 @@ TEST(purge_slab_pages_counted, "PURGEABLE: slab page purges show in purged_bytes
 /* calloc.c */
 TEST(calloc_dirty_region, "calloc zeroes over a region filled with 0xAA (no ZEROED flag)")
 TEST(calloc_zeroed_region, "calloc zeroes with HAK_ARENA_ZEROED, fresh and reused memory")
+TEST(calloc_purged_region, "calloc zeroes purged memory that kept its bytes (no PURGED_ZERO)")
 /* accounting.c */
 TEST(accounting, "random load: stats add up byte for byte and match the live blocks")
 /* bad_input.c */

@@ -53,14 +53,22 @@ void hak_plat_out_of_memory(void)
     oom_calls++;
 }
 
+static int purge_keeps;
+
 int hak_plat_purge(void *p, size_t size)
 {
     purge_calls++;
     purge_bytes += size;
-    /* What a real purge (madvise DONTNEED) leaves: zero pages. Writing the
-     * zeroes also makes a purge of memory in use visible to the tests. */
-    __builtin_memset(p, 0, size);
+    /* What madvise(MADV_DONTNEED) leaves: zero pages for private anonymous
+     * memory, the old contents for shared or file-backed memory (a pattern
+     * here). Writing either also makes a purge of memory in use visible. */
+    __builtin_memset(p, purge_keeps ? 0xEE : 0, size);
     return 1;
+}
+
+void test_purge_keeps_contents(int keep)
+{
+    purge_keeps = keep;
 }
 
 uint64_t hak_plat_clock_ms(void)

@@ -44,6 +44,10 @@ uint64_t test_oom_calls(void);
 uint64_t test_purge_calls(void);
 uint64_t test_purge_bytes(void);
 
+/* Makes hak_plat_purge leave a pattern (0xEE) instead of zeroes, as
+ * madvise does for shared or file-backed memory (1), or zeroes again (0). */
+void test_purge_keeps_contents(int keep);
+
 /* Sets the three counters above to zero. */
 void test_counters_reset(void);
 

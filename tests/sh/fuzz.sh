@@ -18,8 +18,9 @@ if [ -z "${FUZZ_SECONDS:-}" ]; then
 fi
 bin=$build/fuzz/fuzz_heap
 
-if ! command -v "${HARD_CLANG:-clang}" >/dev/null; then
-    echo "clang not installed (apt-get install clang libclang-rt-14-dev)"
+why=$(CLANG="${HARD_CLANG:-clang}" bash "$root/tests/missing.sh" sanitizers)
+if [ -n "$why" ]; then
+    echo "$why"
     exit 77
 fi
 # Built by `make test-build`; rebuild here so the script also works alone.

@@ -52,6 +52,18 @@ int plugin_work(int rounds)
         }
     return hak_check();
 }
+/* 16 MiB allocated, written and freed, right before the plugin is closed. */
+void plugin_big(void)
+{
+    void *v[16];
+    for (int i = 0; i < 16; i++) {
+        v[i] = hak_malloc(1u << 20);
+        if (v[i])
+            memset(v[i], 1, 1u << 20);
+    }
+    for (int i = 0; i < 16; i++)
+        hak_free(v[i]);
+}
 EOF
 cat >"$tmp/host.c" <<'EOF'
 #define _GNU_SOURCE
@@ -101,6 +113,29 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "load") == 0)
         return 0;
+    if (strcmp(argv[1], "cycle") == 0) {
+        /* 20 rounds of open, 16 MiB used and freed, close: resident
+         * memory must not pile up. */
+        for (int i = 0; i < n; i++)
+            dlclose(h[i]);
+        long pages = 0;
+        for (int round = 0; round < 20; round++) {
+            void *p = dlopen(argv[n + 1], RTLD_NOW | RTLD_LOCAL);
+            void (*big)(void) = p ? (void (*)(void))dlsym(p, "plugin_big") : NULL;
+            if (!big) {
+                printf("cycle %d: %s\n", round, dlerror());
+                return 6;
+            }
+            big();
+            dlclose(p);
+        }
+        FILE *f = fopen("/proc/self/statm", "r");
+        if (!f || fscanf(f, "%*ld %ld", &pages) != 1)
+            return 7;
+        fclose(f);
+        printf("20 open/use/close rounds: resident %ld KiB\n", pages * 4);
+        return pages * 4 < 65536 ? 0 : 8;
+    }
     pthread_t t;
     pthread_barrier_init(&used, NULL, 2);
     pthread_barrier_init(&closed, NULL, 2);
@@ -147,4 +182,8 @@ run "plugin linked with libhakmem.so: used by a thread, dlclose'd, then the thre
     unload "$tmp/plugin_so.so"
 run "plugin embedding libhakmem.a: used by a thread, dlclose'd, then the thread exits" \
     unload "$tmp/plugin_embed_a.so"
+run "plugin linked with libhakmem.so: 20 rounds of dlopen, 16 MiB used and freed, dlclose" \
+    cycle "$tmp/plugin_so.so"
+run "plugin embedding libhakmem.a: 20 rounds of dlopen, 16 MiB used and freed, dlclose" \
+    cycle "$tmp/plugin_embed_a.so"
 exit $fail

@@ -44,7 +44,7 @@ vg() { # name, program and arguments...
         --soname-synonyms=somalloc=nouserintercepts "$@" \
         >"$work/$name.out" 2>&1
     local rc=$?
-    local secs; secs=$(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")
+    local secs; secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
     local summary; summary=$(grep -h 'ERROR SUMMARY' "$work/$name.vg"* | head -n 1 | sed 's/^==[0-9]*== //')
     if [ $rc -ne 0 ] || ! grep -q 'ERROR SUMMARY: 0 errors' "$work/$name.vg"; then
         echo "FAIL $name (exit $rc, ${secs}s): $summary"

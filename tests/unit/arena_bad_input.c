@@ -437,7 +437,7 @@ static void bad_create(void)
     CHECK(hak_arena_create(r + 1, REGION - 16, 0) == NULL, "base + 1");
     CHECK(hak_arena_create(r, HAK_ARENA_MIN_SIZE - 1, 0) == NULL, "HAK_ARENA_MIN_SIZE - 1");
     CHECK(hak_arena_create(r, 0, 0) == NULL, "length 0");
-    CHECK(hak_arena_create(r, REGION, 4u) == NULL, "flag 4");
+    CHECK(hak_arena_create(r, REGION, 8u) == NULL, "flag 8");
     CHECK(hak_arena_create(r, REGION, 0x80000000u) == NULL, "flag 1 << 31");
     CHECK(hak_arena_create(r, REGION, HAK_ARENA_ZEROED | 0x100u) == NULL, "ZEROED | 0x100");
     CHECK(hak_arena_create(r, hide(SIZE_MAX), 0) == NULL, "length SIZE_MAX");
