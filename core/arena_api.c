@@ -8,8 +8,10 @@
 #include "chunks.h"
 #include "large.h"
 #include "report.h"
+#include "stats_format.h"
 
 #define ARENA_FLAGS (HAK_ARENA_ZEROED | HAK_ARENA_PURGEABLE)
+#define REPORT_BITS (HAK_REPORT_SETTINGS | HAK_REPORT_STATS)
 
 /* The heap behind a handle; a handle that is not a live arena is fatal. */
 static hak_heap_t *live(hak_arena_t *a, const char *what)
@@ -24,7 +26,7 @@ hak_arena_t *hak_arena_create_ex(void *base, size_t len, unsigned flags,
 {
     uintptr_t b = (uintptr_t)base;
     if (!base || (b & 15u) || len < HAK_ARENA_MIN_SIZE || b + len < b || (flags & ~ARENA_FLAGS)
-        || (params && params->purge_low > params->purge_high))
+        || (params && (params->purge_low > params->purge_high || (params->report & ~REPORT_BITS))))
         return 0;
     /* The arena's state sits at the start of the region, on its own cache
      * lines; the rest of the region is laid out by hak_heap_setup. */
@@ -40,6 +42,8 @@ hak_arena_t *hak_arena_create_ex(void *base, size_t len, unsigned flags,
     h->region = b;
     h->region_len = len;
     __atomic_store_n(&h->ready, 1, __ATOMIC_RELEASE);
+    if (h->report & HAK_REPORT_SETTINGS)
+        hak_stats_report_settings(h);
     return h;
 }
 
@@ -53,6 +57,11 @@ void hak_arena_destroy(hak_arena_t *arena)
     hak_heap_t *h = live(arena, "hak_arena_destroy(): not a live arena");
     if (h->hooks.start)
         hak_fault("hak_arena_destroy(): not an arena from hak_arena_create", h);
+    if (h->report & HAK_REPORT_STATS) {
+        hak_stats_t s;
+        hak_heap_stats(h, &s);
+        hak_stats_report(h, &s, "at hak_arena_destroy");
+    }
     h->magic = 0;
     __atomic_store_n(&h->span16, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&h->ready, 0, __ATOMIC_RELEASE);

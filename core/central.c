@@ -32,12 +32,20 @@ static uint32_t slab_chunks(unsigned c)
     return 1u << (hak_geom[c].slab_shift - HAK_CHUNK_SHIFT);
 }
 
+/* Statistics: a slab's pages are touched as far as it is carved (the
+ * resident estimate, hak_stats_t). */
+#define PAGE ((uint32_t)HAK_PLAT_PAGE_SIZE)
+
 static hak_slab_t *slab_new(hak_heap_t *h, unsigned c)
 {
     hak_central_t *cl = &h->central[c];
     hak_slab_t *s = cl->empty;
     if (s) {
         cl->empty = 0;
+        /* Its purged pages are carved again: count them as touched. */
+        uint64_t cold = hak_slab_cold_bytes(s, c), tail = ((uint64_t)1 << hak_geom[c].slab_shift) - s->warm_end;
+        if (cold > tail)
+            hak_chunks_cold_add(&h->chunks, -(int64_t)(cold - tail));
     } else {
         int zeroed;
         size_t bytes = (size_t)1 << hak_geom[c].slab_shift;
@@ -45,6 +53,11 @@ static hak_slab_t *slab_new(hak_heap_t *h, unsigned c)
         if (!s)
             return 0;
         cl->nslabs++;
+        /* Memory that reads as zero was never touched (or was purged):
+         * only the page with the slab's header is resident so far. */
+        s->warm_end = zeroed ? PAGE : (uint32_t)bytes;
+        if (zeroed)
+            hak_chunks_cold_add(&h->chunks, (int64_t)(bytes - PAGE));
     }
     s->tag = HAK_SLAB_TAG(h, c);
     s->cls = (uint16_t)c;
@@ -71,6 +84,14 @@ static void slab_release(hak_heap_t *h, unsigned c, hak_slab_t *s)
         return;
     }
     cl->nslabs--;
+    hak_central_slab_free(h, c, s);
+}
+
+void hak_central_slab_free(hak_heap_t *h, unsigned c, hak_slab_t *s)
+{
+    /* The chunks become one dirty free run: the estimate counts all of it
+     * until it is purged or reused. */
+    hak_chunks_cold_add(&h->chunks, -(int64_t)hak_slab_cold_bytes(s, c));
     s->tag = 0;
     hak_chunks_free(&h->chunks, (uintptr_t)s, slab_chunks(c));
 }
@@ -172,6 +193,12 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
         }
         s->carved += k;
         n += k;
+        uint32_t warm = (uint32_t)(HAK_SLAB_DATA_OFF + (uint64_t)s->carved * g->stride - 1u);
+        warm = (warm + PAGE - 1u) & ~(PAGE - 1u);
+        if (warm > s->warm_end) {
+            hak_chunks_cold_add(&h->chunks, -(int64_t)(warm - s->warm_end));
+            s->warm_end = warm;
+        }
         if (s->carved == s->capacity)
             cl->carving = 0;
         break; /* one carve per take (see HAK_CARVE_BYTES) */
@@ -182,12 +209,13 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
     return list;
 }
 
-uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n)
+uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n, uint32_t remote)
 {
     hak_central_t *cl = &h->central[c];
     uintptr_t b = list, next = 0;
     hak_lock(&cl->lock);
     cl->flushes++;
+    cl->remote_frees += remote;
     for (uint32_t k = 0; k < n; k++, b = next) {
         next = hak_link_next(h, b);
         if (k + 1u < n)
@@ -209,7 +237,7 @@ uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n
     return next;
 }
 
-uintptr_t hak_central_flush(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n)
+uintptr_t hak_central_flush(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n, uint32_t remote)
 {
     uintptr_t last = list;
     for (uint32_t k = 1; k < n; k++) {
@@ -226,12 +254,13 @@ uintptr_t hak_central_flush(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t 
         hak_link_store(h, last, 0);
         cl->xfer[cl->nxfer++] = list;
         cl->flushes++;
+        cl->remote_frees += remote;
         hak_unlock(&cl->lock);
         hak_heap_tick(h);
         return rest;
     }
     hak_unlock(&cl->lock);
-    hak_central_give(h, c, list, n);
+    hak_central_give(h, c, list, n, remote);
     return rest;
 }
 
@@ -244,7 +273,7 @@ void hak_central_drain(hak_heap_t *h, unsigned c)
         hak_unlock(&cl->lock);
         if (!list)
             return;
-        hak_central_give(h, c, list, hak_geom[c].batch);
+        hak_central_give(h, c, list, hak_geom[c].batch, 0);
     }
 }
 

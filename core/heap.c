@@ -34,6 +34,7 @@ static hak_tcache_t *cache_setup(hak_heap_t *h, hak_tcache_t *tc)
     }
     tc->heap = h;
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
+        tc->owed[c] = 0;
         tc->bins[c].room = hak_geom[c].cache_max;
         tc->bins[c].refill = HAK_BATCH_FIRST < hak_geom[c].batch ? HAK_BATCH_FIRST : hak_geom[c].batch;
     }
@@ -90,6 +91,7 @@ void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
     if (got > 1u && !hak_in_arena(h, next))
         hak_fault("corrupted free list (cached block's link)", (void *)p);
     if (tc->state == HAK_TC_LIVE) {
+        tc->owed[c] += got;
         bin->head = next;
         bin->room = hak_geom[c].cache_max - (got - 1u);
         if (bin->refill < hak_geom[c].batch)
@@ -99,19 +101,28 @@ void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
     return (void *)p;
 }
 
+/* Of n blocks a live cache returns, those beyond what it took from the
+ * heap were allocated by other threads (hak_class_stats_t.remote_frees). */
+static uint32_t remote_count(hak_tcache_t *tc, unsigned c, uint32_t n)
+{
+    uint64_t own = tc->owed[c] < n ? tc->owed[c] : n;
+    tc->owed[c] -= own;
+    return n - (uint32_t)own;
+}
+
 void hak_free_overflow(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
 {
     uintptr_t p = (uintptr_t)ptr;
     tc = cache_setup(h, tc);
     if (!tc || tc->state != HAK_TC_LIVE) {
         hak_link_store(h, p, 0);
-        hak_central_give(h, c, p, 1);
+        hak_central_give(h, c, p, 1, 0);
         return;
     }
     hak_tbin_t *bin = &tc->bins[c];
     if (bin->room == 0) {
         uint32_t n = hak_geom[c].batch;
-        bin->head = hak_central_flush(h, c, bin->head, n);
+        bin->head = hak_central_flush(h, c, bin->head, n, remote_count(tc, c, n));
         bin->room = n;
     }
     hak_link_store(h, p, bin->head);
@@ -165,7 +176,7 @@ static void free_block(hak_heap_t *h, hak_tcache_t *tc, uintptr_t p, unsigned c)
     hak_debug_on_free(p, c);
     ((uint8_t *)p)[-1] = hak_hdr_free(h, c);
     hak_link_store(h, p, 0);
-    hak_central_give(h, c, p, 1);
+    hak_central_give(h, c, p, 1, 0);
 }
 
 void hak_free_nocache(hak_heap_t *h, void *ptr)
@@ -339,7 +350,7 @@ void hak_cache_flush(hak_heap_t *h, hak_tcache_t *tc)
         hak_tbin_t *bin = &tc->bins[c];
         uint32_t n = hak_tbin_count(bin, c, tc->state);
         if (n)
-            hak_central_give(h, c, bin->head, n);
+            hak_central_give(h, c, bin->head, n, remote_count(tc, c, n));
         bin->head = 0;
         bin->room = hak_geom[c].cache_max;
     }

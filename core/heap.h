@@ -43,6 +43,11 @@ typedef struct hak_slab {
     uint32_t npurged;          /* free blocks in purged pages (slab_purge.h) */
     uint16_t purged;           /* purged pages, bit per 4 KiB page */
     uint16_t purge_mark;       /* purge again when blocks in use fall to half this */
+    uint32_t warm_end;         /* bytes from the slab's start that may have
+                                * been touched (whole pages): a slab cut
+                                * from memory that read as zero is touched
+                                * only as far as it is carved (statistics:
+                                * the resident estimate) */
 } hak_slab_t;
 
 _Static_assert(sizeof(hak_slab_t) < HAK_SLAB_DATA_OFF,
@@ -57,6 +62,7 @@ typedef struct hak_central {
     hak_slab_t *carving;       /* slab with uncarved blocks left, or NULL */
     hak_slab_t *empty;         /* one retained empty slab, or NULL */
     uint64_t refills, flushes;
+    uint64_t remote_frees;     /* hak_class_stats_t.remote_frees */
     uint32_t nxfer;            /* full batches parked in xfer[] */
     uint32_t xfer_credit;      /* parks allowed: earned by refills, so that
                                 * batches are parked only while some thread
@@ -96,6 +102,10 @@ typedef struct hak_tcache {
     hak_tbin_t bins[HAK_NUM_CLASSES];
     uint32_t state;            /* HAK_TC_* */
     const struct hak_heap *heap; /* the arena it caches for, once live */
+    /* Per class, blocks the cache took from the heap and has not returned
+     * (slow paths only): a flush that returns more counts the excess as
+     * remote frees (hak_class_stats_t.remote_frees). */
+    uint64_t owed[HAK_NUM_CLASSES];
 } hak_tcache_t;
 
 
@@ -130,6 +140,11 @@ typedef struct hak_port_hooks {
      * every hak_heap_decay_ms(heap) / 4 ms, so that memory freed before a
      * program goes quiet goes back without further calls. */
     void (*start_purger)(hak_heap_t *heap);
+    /* Adds to cached[c], for each class c, the blocks held in the caches of
+     * `heap` that are live now (for the statistics; the port reads caches
+     * whose owners keep running, so the figure is an estimate). Called with
+     * no core lock held. NULL: cached blocks count as in use. */
+    void (*count_cached)(hak_heap_t *heap, uint64_t cached[HAK_NUM_CLASSES]);
 } hak_port_hooks_t;
 
 struct hak_heap {
@@ -155,6 +170,7 @@ struct hak_heap {
     hak_port_hooks_t hooks;
     hak_lock_t init_lock;
     uint64_t caches_released;  /* caches handed back (hak_cache_release) */
+    uint32_t report;           /* HAK_REPORT_* of its parameters */
     uint32_t purger_started;   /* hooks.start_purger was called */
     hak_chunks_t chunks;
     hak_central_t central[HAK_NUM_CLASSES];
@@ -237,9 +253,9 @@ uint32_t hak_heap_decay_ms(const hak_heap_t *heap);
  * previous cap. */
 size_t hak_heap_limit_set(hak_heap_t *heap, size_t bytes);
 
-/* Fills *out (see hak_arena_stats_t in hakmem.h). Blocks in caches count
- * as in use: only their owners know them. Takes each lock in turn. */
-void hak_heap_stats(hak_heap_t *heap, hak_arena_stats_t *out);
+/* Fills *out (see hak_stats_t in hakmem.h). Blocks in caches count as in
+ * use unless hooks.count_cached finds them. Takes each lock in turn. */
+void hak_heap_stats(hak_heap_t *heap, hak_stats_t *out);
 
 /* Slow path of allocation of class c: sets the cache up if needed, refills
  * it and returns a block, or NULL when memory is exhausted. */

@@ -84,8 +84,10 @@ void hak_large_shrink(hak_heap_t *h, void *p, size_t new_size)
     /* The rest of the last kept chunk, page by page. */
     uintptr_t lo = (end + HAK_PLAT_PAGE_SIZE - 1u) & ~(uintptr_t)(HAK_PLAT_PAGE_SIZE - 1u);
     uintptr_t hi = run + ((uintptr_t)keep << HAK_CHUNK_SHIFT);
-    if (h->chunks.can_purge && hi > lo)
-        hak_plat_purge((void *)lo, hi - lo);
+    if (h->chunks.can_purge && hi > lo && hak_plat_purge((void *)lo, hi - lo)) {
+        __atomic_fetch_add(&h->chunks.purged_total, hi - lo, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&h->chunks.purges, 1, __ATOMIC_RELAXED);
+    }
 #endif
 }
 

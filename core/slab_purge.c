@@ -30,6 +30,24 @@ int hak_slab_block_purged(const hak_slab_t *s, unsigned c, uint32_t j)
     return s->purged && (block_pages(c, j) & s->purged) != 0;
 }
 
+/* Purged pages of mask `pages` that lie below the slab's warm_end (the
+ * others are counted cold already), in bytes. */
+static uint64_t purged_below_warm(const hak_slab_t *s, uint32_t pages)
+{
+    uint32_t warm_pages = s->warm_end >> PAGE_SHIFT;
+    uint32_t below = warm_pages >= 32u ? pages : pages & ((1u << warm_pages) - 1u);
+    uint64_t n = 0;
+    for (; below; below &= below - 1u) /* no libgcc popcount in the core */
+        n++;
+    return n << PAGE_SHIFT;
+}
+
+uint64_t hak_slab_cold_bytes(const hak_slab_t *s, unsigned c)
+{
+    uint64_t bytes = (uint64_t)1 << hak_geom[c].slab_shift;
+    return bytes - s->warm_end + purged_below_warm(s, s->purged);
+}
+
 static uint32_t block_index(const hak_slab_t *s, unsigned c, uintptr_t b)
 {
     return (uint32_t)((b - (uintptr_t)s - HAK_SLAB_DATA_OFF) / hak_geom[c].stride);
@@ -61,6 +79,7 @@ uint32_t hak_slab_purge_maybe(hak_heap_t *h, hak_central_t *cl, hak_slab_t *s, u
     if (!fresh)
         return 0;
     s->purged = (uint16_t)(s->purged | fresh);
+    hak_chunks_cold_add(&h->chunks, (int64_t)purged_below_warm(s, fresh));
     /* Relink, in address order, the listed blocks clear of purged pages. */
     uintptr_t list = 0;
     uint32_t kept = 0;
@@ -89,8 +108,9 @@ uint32_t hak_slab_purge_maybe(hak_heap_t *h, hak_central_t *cl, hak_slab_t *s, u
 #if HAK_PLAT_HAS_PURGE
         size_t bytes = (size_t)(end - page) << PAGE_SHIFT;
         hak_plat_purge((void *)((uintptr_t)s + ((uintptr_t)page << PAGE_SHIFT)), bytes);
-        /* Under the class lock only: the total is shared with the chunks. */
+        /* Under the class lock only: the totals are shared with the chunks. */
         __atomic_fetch_add(&h->chunks.purged_total, bytes, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&h->chunks.purges, 1, __ATOMIC_RELAXED);
 #endif
         page = end;
     }
@@ -115,6 +135,8 @@ uint32_t hak_slab_restore(hak_heap_t *h, hak_slab_t *s, unsigned c)
     }
     if (restored != s->npurged)
         hak_fault("slab purge bookkeeping broken in slab", s);
+    /* The restored blocks' headers and links touch their pages again. */
+    hak_chunks_cold_add(&h->chunks, -(int64_t)purged_below_warm(s, s->purged));
     s->free = list;
     s->nfree += restored;
     s->npurged = 0;

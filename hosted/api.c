@@ -22,6 +22,7 @@ hak_heap_t hak_hosted_heap = {
         .cache_started = hak_hosted_cache_started,
         .cache_for_caller = hak_hosted_cache_for_caller,
         .start_purger = hak_hosted_start_purger,
+        .count_cached = hak_hosted_count_cached,
     },
 };
 
@@ -221,18 +222,7 @@ HAK_EXPORT int hak_stats(hak_stats_t *out)
 {
     if (!out)
         return -1;
-    hak_arena_stats_t a;
-    hak_heap_stats(HEAP, &a);
-    memset(out, 0, sizeof *out);
-    out->arena_reserved = a.region_bytes;
-    out->arena_committed = a.slab_bytes + a.large_bytes;
-    out->arena_dirty = a.dirty_bytes;
-    out->purged_total = a.purged_bytes;
-    out->slabs = a.slabs;
-    out->large_blocks = a.large_blocks;
-    out->refills = a.refills;
-    out->flushes = a.flushes;
-    out->threads_exited = a.caches_released;
+    hak_heap_stats(HEAP, out);
     return 0;
 }
 

@@ -36,8 +36,13 @@ hak_tcache_t *hak_hosted_cache_for_caller(hak_heap_t *heap) HAK_INTERNAL;
 int hak_hosted_heap_start(hak_heap_t *heap) HAK_INTERNAL;
 int hak_hosted_heap_back(hak_heap_t *heap, uintptr_t at, size_t bytes) HAK_INTERNAL;
 
+/* Port hook (hooks.count_cached): adds up the blocks held in the live
+ * threads' caches, per class (lifecycle.c). */
+void hak_hosted_count_cached(hak_heap_t *heap, uint64_t cached[HAK_NUM_CLASSES]) HAK_INTERNAL;
+
 /* Port hook: registers the calling thread's cache for release at thread exit
- * and, once per process, the fork handlers. */
+ * (and on the list of live caches) and, once per process, the fork
+ * handlers. */
 void hak_hosted_cache_started(hak_heap_t *heap, hak_tcache_t *cache) HAK_INTERNAL;
 
 #endif /* HAKMEM_HOSTED_H */

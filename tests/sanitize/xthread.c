@@ -232,13 +232,13 @@ int main(int argc, char **argv)
     hak_stats_t st;
     hak_stats(&st);
     unsigned long long want = (unsigned long long)waves * (PRODUCERS + CONSUMERS);
-    if (st.threads_exited < want)
-        FAIL("threads_exited = %llu, expected >= %llu", (unsigned long long)st.threads_exited, want);
+    if (st.caches_released < want)
+        FAIL("caches_released = %llu, expected >= %llu", (unsigned long long)st.caches_released, want);
     if (st.large_blocks != 0)
         FAIL("%llu large blocks live at the end", (unsigned long long)st.large_blocks);
     printf("xthread: %d waves x %d producers x %ld items ok (%u concurrent checks); "
-           "threads_exited %llu, refills %llu, flushes %llu\n",
-           waves, PRODUCERS, items_per_producer, checks, (unsigned long long)st.threads_exited,
+           "caches_released %llu, refills %llu, flushes %llu\n",
+           waves, PRODUCERS, items_per_producer, checks, (unsigned long long)st.caches_released,
            (unsigned long long)st.refills, (unsigned long long)st.flushes);
     return 0;
 }

@@ -377,8 +377,8 @@ int main(void)
             printf("soak: %4.0f s  ops %llu  threads %llu  RSS %ld MiB  committed %llu MiB  "
                    "purged %llu MiB  checks %u\n",
                    now() - t0, (unsigned long long)ops, threads_started, rss / 1024,
-                   (unsigned long long)(st.arena_committed >> 20),
-                   (unsigned long long)(st.purged_total >> 20), checks);
+                   (unsigned long long)(st.committed_bytes >> 20),
+                   (unsigned long long)(st.purged_bytes >> 20), checks);
             last_report = now();
         }
     }
