@@ -19,7 +19,8 @@ CORE_CFLAGS := $(CORE_PORTABLE_CFLAGS) $(HOSTED_CAPS)
 HOSTED_CFLAGS := $(BASE_CFLAGS) -pthread $(HOSTED_CAPS)
 
 CORE_SRC := $(wildcard core/*.c)
-HOSTED_SRC := hosted/platform_linux.c hosted/lifecycle.c hosted/heap_region.c hosted/purger.c
+HOSTED_SRC := hosted/platform_linux.c hosted/lifecycle.c hosted/heap_region.c hosted/purger.c \
+              hosted/config.c hosted/report.c hosted/tool.c
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 HOSTED_OBJ := $(HOSTED_SRC:%.c=$(BUILD)/obj/%.o)
 HEADERS := $(wildcard core/*.h platform/*.h hosted/*.h include/*.h)

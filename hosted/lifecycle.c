@@ -6,19 +6,14 @@
  * (dlclose) leaves nothing behind that points into it.
  */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "hosted.h"
 #include "../include/hakmem.h"
 
 static pthread_key_t exit_key;
 static int exit_key_made;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static char stats_path[512];
 
 /* The cache of threads that exited, or whose own cache could not be
  * allocated: never written, every call bypasses it. */
@@ -172,35 +167,4 @@ __attribute__((destructor)) static void forget_threads(void)
         exit_key_made = 0;
         pthread_key_delete(exit_key);
     }
-}
-
-__attribute__((constructor)) static void read_environment(void)
-{
-    const char *path = getenv("HAKMEM_STATS");
-    if (path && strlen(path) < sizeof stats_path)
-        strcpy(stats_path, path);
-}
-
-__attribute__((destructor)) static void write_stats(void)
-{
-    if (!stats_path[0])
-        return;
-    hak_stats_t s;
-    hak_stats(&s);
-    char line[400];
-    int n = snprintf(line, sizeof line,
-                     "%s pid=%d refills=%llu flushes=%llu slabs=%llu large=%llu "
-                     "committed=%llu purged=%llu threads_exited=%llu\n",
-                     hak_version(), (int)getpid(), (unsigned long long)s.refills,
-                     (unsigned long long)s.flushes, (unsigned long long)s.slabs,
-                     (unsigned long long)s.large_blocks,
-                     (unsigned long long)s.committed_bytes,
-                     (unsigned long long)s.purged_bytes,
-                     (unsigned long long)s.caches_released);
-    int fd = open(stats_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return;
-    if (n > 0 && write(fd, line, (size_t)n) < 0)
-        n = 0;
-    close(fd);
 }
