@@ -252,7 +252,9 @@ void hak_free_special(hak_heap_t *h, hak_tcache_t *tc, void *ptr)
     if (c == HAK_CLASS_ALIGNED) {
         uintptr_t off, inner = aligned_inner(h, p, &off);
         unsigned ic = hak_hdr_decode_live(h, ((const uint8_t *)inner)[-1]);
-        if (ic >= HAK_NUM_CLASSES)
+        /* The block may be a run of chunks: an exhausted class falls back
+         * to one (alloc_exhausted). */
+        if (ic >= HAK_NUM_CLASSES && ic != HAK_CLASS_LARGE)
             hak_fault("free(): double free (aligned pointer whose block is not live)", ptr);
         hak_free_other(h, tc, (void *)inner, ic);
         return;
