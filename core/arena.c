@@ -29,6 +29,14 @@ static void publish_span(hak_heap_t *h, uint32_t nchunks)
 {
     uintptr_t span = nchunks ? (((uintptr_t)nchunks << HAK_CHUNK_SHIFT) - 16u) >> 4 : 0;
     __atomic_store_n(&h->span16, span, __ATOMIC_RELEASE);
+    if (!h->tool)
+        __atomic_store_n(&h->fast_span16, span, __ATOMIC_RELEASE);
+}
+
+void hak_heap_set_tool(hak_heap_t *h, const hak_tool_hooks_t *tool)
+{
+    h->tool = tool;
+    __atomic_store_n(&h->fast_span16, 0, __ATOMIC_RELEASE);
 }
 
 /* Backs chunks [nchunks, n) and the table entries that describe them. */
@@ -99,6 +107,7 @@ int hak_heap_setup(hak_heap_t *h, uintptr_t base, size_t len, unsigned flags,
                     growable ? heap_grow : 0);
     hak_chunks_t *c = &h->chunks;
     h->report = 0;
+    h->tool = 0;
     if (params) {
         c->purge_high = params->purge_high;
         c->purge_low = params->purge_low;

@@ -67,9 +67,16 @@ void hak_arena_destroy(hak_arena_t *arena)
     __atomic_store_n(&h->ready, 0, __ATOMIC_RELEASE);
 }
 
+/* The process heap in a port's tool mode (heap.h) takes these calls too:
+ * they go to the port's annotating functions. */
+#define TOOL(h) __builtin_expect((h)->tool != 0, 0)
+
 void *hak_arena_malloc(hak_arena_t *arena, size_t size)
 {
-    return hak_alloc_nocache(live(arena, "hak_arena_malloc(): not a live arena"), size);
+    hak_heap_t *h = live(arena, "hak_arena_malloc(): not a live arena");
+    if (TOOL(h))
+        return h->tool->alloc(h, size, 16, 0);
+    return hak_alloc_nocache(h, size);
 }
 
 void *hak_arena_calloc(hak_arena_t *arena, size_t count, size_t size)
@@ -78,6 +85,8 @@ void *hak_arena_calloc(hak_arena_t *arena, size_t count, size_t size)
     size_t total;
     if (__builtin_mul_overflow(count, size, &total))
         return hak_out_of_memory();
+    if (TOOL(h))
+        return h->tool->alloc(h, total, 16, 1);
     if (total > HAK_MID_MAX) {
         int zeroed = 0;
         void *p = hak_large_alloc(h, total, 16, &zeroed);
@@ -94,6 +103,8 @@ void *hak_arena_calloc(hak_arena_t *arena, size_t count, size_t size)
 void *hak_arena_realloc(hak_arena_t *arena, void *ptr, size_t size)
 {
     hak_heap_t *h = live(arena, "hak_arena_realloc(): not a live arena");
+    if (TOOL(h))
+        return h->tool->realloc(h, ptr, size);
     if (!ptr)
         return hak_alloc_nocache(h, size);
     if (size == 0) {
@@ -110,17 +121,26 @@ void *hak_arena_aligned_alloc(hak_arena_t *arena, size_t alignment, size_t size)
     hak_heap_t *h = live(arena, "hak_arena_aligned_alloc(): not a live arena");
     if (!alignment || (alignment & (alignment - 1u)))
         return 0;
+    if (TOOL(h))
+        return h->tool->alloc(h, size, alignment, 0);
     return hak_alloc_aligned(h, 0, alignment, size);
 }
 
 void hak_arena_free(hak_arena_t *arena, void *ptr)
 {
-    hak_free_nocache(live(arena, "hak_arena_free(): not a live arena"), ptr);
+    hak_heap_t *h = live(arena, "hak_arena_free(): not a live arena");
+    if (TOOL(h)) {
+        h->tool->free(h, ptr);
+        return;
+    }
+    hak_free_nocache(h, ptr);
 }
 
 size_t hak_arena_usable_size(hak_arena_t *arena, const void *ptr)
 {
     hak_heap_t *h = live(arena, "hak_arena_usable_size(): not a live arena");
+    if (ptr && TOOL(h) && h->tool->usable)
+        return h->tool->usable(h, ptr);
     return ptr ? hak_block_usable(h, ptr) : 0;
 }
 

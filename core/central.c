@@ -36,6 +36,11 @@ static uint32_t slab_chunks(unsigned c)
  * resident estimate, hak_stats_t). */
 #define PAGE ((uint32_t)HAK_PLAT_PAGE_SIZE)
 
+/* Tool mode hides a slab from here on: the first block's header byte and
+ * what follows, from a 16-byte boundary (a checker's unit is 8 or 16). */
+#define SLAB_HIDDEN_FROM (HAK_SLAB_DATA_OFF - 16u)
+_Static_assert(sizeof(hak_slab_t) <= SLAB_HIDDEN_FROM, "the slab header stays visible to the core");
+
 static hak_slab_t *slab_new(hak_heap_t *h, unsigned c)
 {
     hak_central_t *cl = &h->central[c];
@@ -53,6 +58,10 @@ static hak_slab_t *slab_new(hak_heap_t *h, unsigned c)
         if (!s)
             return 0;
         cl->nslabs++;
+        /* Tool mode: the header is the core's, the blocks nobody's until
+         * handed out (block headers and links go through block.h). */
+        hak_tool_mark(h, (uintptr_t)s, bytes, HAK_MARK_OPEN);
+        hak_tool_mark(h, (uintptr_t)s + SLAB_HIDDEN_FROM, bytes - SLAB_HIDDEN_FROM, HAK_MARK_HIDDEN);
         /* Memory that reads as zero was never touched (or was purged):
          * only the page with the slab's header is resident so far. */
         s->warm_end = zeroed ? PAGE : (uint32_t)bytes;
@@ -93,6 +102,7 @@ void hak_central_slab_free(hak_heap_t *h, unsigned c, hak_slab_t *s)
      * until it is purged or reused. */
     hak_chunks_cold_add(&h->chunks, -(int64_t)hak_slab_cold_bytes(s, c));
     s->tag = 0;
+    hak_tool_mark(h, (uintptr_t)s, (size_t)1 << hak_geom[c].slab_shift, HAK_MARK_HIDDEN);
     hak_chunks_free(&h->chunks, (uintptr_t)s, slab_chunks(c));
 }
 
@@ -110,7 +120,7 @@ static void check_link(const hak_heap_t *h, uintptr_t holder, uintptr_t next, un
 {
     if (!hak_in_arena(h, next) || !hak_slab_owns(h, next, c))
         hak_fault("corrupted free list (link outside any slab) in free block", (void *)holder);
-    if (((const uint8_t *)next)[-1] != hak_hdr_free(h, c))
+    if (hak_hdr_get(next) != hak_hdr_free(h, c))
         hak_fault("corrupted free list (link to a block not free) in free block", (void *)holder);
 }
 
@@ -186,7 +196,7 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
         uint8_t free_hdr = hak_hdr_free(h, c);
         for (uint32_t j = k; j-- > 0;) {
             uintptr_t b = start + (uintptr_t)j * g->stride;
-            ((uint8_t *)b)[-1] = free_hdr;
+            hak_hdr_set(b, free_hdr);
             hak_debug_poison(b, c);
             hak_link_store(h, b, list);
             list = b;
@@ -283,7 +293,7 @@ static unsigned check_parked(hak_heap_t *h, unsigned c, uintptr_t list)
     uint32_t seen = 0;
     for (uintptr_t b = list, holder = 0; b; holder = b, b = hak_link_next(h, b)) {
         if (++seen > hak_geom[c].batch || !hak_in_arena(h, b) || !hak_slab_owns(h, b, c)
-            || ((const uint8_t *)b)[-1] != hak_hdr_free(h, c)) {
+            || hak_hdr_get(b) != hak_hdr_free(h, c)) {
             hak_report("check: bad link in a parked batch, in block (0: the first)", (void *)holder);
             return 1;
         }
@@ -309,7 +319,7 @@ static unsigned check_slab(hak_heap_t *h, unsigned c, hak_slab_t *s)
         if (++seen > s->nfree || !hak_in_arena(h, b) || hak_slab_of(b, c) != s
             || !hak_geom_is_block_start(c, off) || off / g->stride >= s->carved
             || hak_slab_block_purged(s, c, (uint32_t)(off / g->stride))
-            || ((uint8_t *)b)[-1] != hak_hdr_free(h, c)) {
+            || hak_hdr_get(b) != hak_hdr_free(h, c)) {
             hak_report("check: bad link on slab free list, in block (or slab)", (void *)holder);
             return 1;
         }

@@ -99,6 +99,12 @@ static inline uint32_t hak_tbin_count(const hak_tbin_t *bin, unsigned c, uint32_
 }
 
 typedef struct hak_tcache {
+    /* Sizes below it take the small allocation fast path: HAK_SMALL_MAX + 1
+     * while the cache is live, 0 otherwise, so that every allocation
+     * through a cache that is not live (a new thread's placeholder, a dead
+     * cache, any cache of a heap in tool mode) goes to hak_alloc_mid,
+     * which sets the cache up or leaves for the port's tool mode. */
+    size_t fast_limit;
     hak_tbin_t bins[HAK_NUM_CLASSES];
     uint32_t state;            /* HAK_TC_* */
     const struct hak_heap *heap; /* the arena it caches for, once live */
@@ -111,6 +117,34 @@ typedef struct hak_tcache {
 
 /* The core's state of one arena (the public hak_arena_t). */
 typedef struct hak_heap hak_heap_t;
+
+/* Tool mode (hak_heap_set_tool): a port whose program runs under a memory
+ * checker (valgrind, AddressSanitizer) takes every allocation and free of
+ * an arena off the fast paths into its own functions, which annotate the
+ * blocks for the checker and do the work with the uncached calls
+ * (hak_alloc_nocache, hak_alloc_aligned without a cache, hak_free_nocache,
+ * hak_block_usable), which never come back here. The core itself marks
+ * the memory it hands over, so that the checker knows what nobody may
+ * touch. Functions a port's tool mode does not need may be NULL except
+ * alloc and free. */
+#define HAK_MARK_HIDDEN 0  /* nobody may touch it: free slab blocks and
+                            * their headers, free chunks, a large block's
+                            * run but for its user bytes */
+#define HAK_MARK_OPEN 1    /* the core's own from now on: a slab's header,
+                            * a run it sets up */
+typedef struct hak_tool_hooks {
+    /* The malloc family: aligned blocks (align > 16), zeroed ones. */
+    void *(*alloc)(hak_heap_t *heap, size_t size, size_t align, int zero);
+    void *(*realloc)(hak_heap_t *heap, void *p, size_t size);
+    void (*free)(hak_heap_t *heap, void *p);
+    size_t (*usable)(hak_heap_t *heap, const void *p);
+    /* A range of the arena changes hands (HAK_MARK_*), told before the
+     * core touches it (OPEN) or after its last touch (HIDDEN). */
+    void (*mark)(hak_heap_t *heap, uintptr_t p, size_t n, int how);
+    /* Brackets (on 1, then 0) a walk of free blocks the core makes outside
+     * the port's own calls: hak_heap_check. */
+    void (*quiet)(hak_heap_t *heap, int on);
+} hak_tool_hooks_t;
 
 /* Hooks a port sets before first use (each may be NULL). */
 typedef struct hak_port_hooks {
@@ -158,6 +192,9 @@ struct hak_heap {
                                 * the power-of-two window around all the
                                 * chunks the arena can ever have */
     uintptr_t ptr_key;         /* free-list encoding key */
+    /* The free fast path's copy of span16, which tool mode sets to 0 so
+     * that every free leaves it before touching any block. */
+    uintptr_t fast_span16;
     uint32_t slab_key;
     uint8_t ready;
     /* Written at setup. */
@@ -171,6 +208,7 @@ struct hak_heap {
     hak_lock_t init_lock;
     uint64_t caches_released;  /* caches handed back (hak_cache_release) */
     uint32_t report;           /* HAK_REPORT_* of its parameters */
+    const hak_tool_hooks_t *tool; /* tool mode, or NULL */
     uint32_t purger_started;   /* hooks.start_purger was called */
     hak_chunks_t chunks;
     hak_central_t central[HAK_NUM_CLASSES];
@@ -206,6 +244,17 @@ int hak_heap_setup(hak_heap_t *h, uintptr_t base, size_t len, unsigned flags,
 static inline int hak_heap_ready(const hak_heap_t *heap)
 {
     return __atomic_load_n(&heap->ready, __ATOMIC_ACQUIRE);
+}
+
+/* Puts a heap in tool mode (see hak_tool_hooks_t): called by the port
+ * after hak_heap_setup, before the heap is in use. */
+void hak_heap_set_tool(hak_heap_t *h, const hak_tool_hooks_t *tool);
+
+/* Tells the port's tool mode, if any, that [p, p + n) changes hands. */
+static inline void hak_tool_mark(hak_heap_t *h, uintptr_t p, size_t n, int how)
+{
+    if (h->tool && h->tool->mark)
+        h->tool->mark(h, p, n, how);
 }
 
 /* Makes sure `heap` is set up, calling hooks.start the first time
@@ -265,7 +314,9 @@ void *hak_alloc_refill(hak_heap_t *heap, hak_tcache_t *cache, unsigned c);
  * validated: sets the cache up or flushes a batch, then caches p. */
 void hak_free_overflow(hak_heap_t *heap, hak_tcache_t *cache, void *p, unsigned c);
 
-/* Allocation of a mid size (HAK_SMALL_MAX < size <= HAK_MID_MAX). */
+/* Allocation the small fast path does not take: a size above
+ * HAK_SMALL_MAX, any size through a cache that is not live (see
+ * fast_limit), and in tool mode every size (to the port's tool hooks). */
 void *hak_alloc_mid(hak_heap_t *heap, hak_tcache_t *cache, size_t size);
 
 /* Free of anything the small fast path does not take: a mid block (fully

@@ -127,7 +127,7 @@ uint32_t hak_slab_restore(hak_heap_t *h, hak_slab_t *s, unsigned c)
         if (!hak_slab_block_purged(s, c, j))
             continue;
         uintptr_t b = (uintptr_t)s + HAK_SLAB_DATA_OFF + (uintptr_t)j * g->stride;
-        ((uint8_t *)b)[-1] = free_hdr;
+        hak_hdr_set(b, free_hdr);
         hak_debug_poison(b, c);
         hak_link_store(h, b, list);
         list = b;
