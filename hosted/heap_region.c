@@ -108,6 +108,9 @@ int hak_hosted_heap_start(hak_heap_t *heap)
         at = window_found_by_kernel(&len);
     if (!at)
         return -1;
-    return hak_heap_setup(heap, at, len, HAK_ARENA_ZEROED | HAK_ARENA_PURGEABLE,
-                          &hak_hosted_config.heap);
+    if (hak_heap_setup(heap, at, len, HAK_ARENA_ZEROED | HAK_ARENA_PURGEABLE,
+                       &hak_hosted_config.heap) != 0)
+        return -1;
+    hak_hosted_tool_attach(heap); /* under valgrind or ASan (tool.c) */
+    return 0;
 }

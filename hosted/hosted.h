@@ -75,4 +75,16 @@ void hak_hosted_tool_detect(int setting) HAK_INTERNAL;
 /* What hak_hosted_tool_detect decided, in words (HAKMEM_VERBOSE). */
 const char *hak_hosted_tool_name(void) HAK_INTERNAL;
 
+/* Puts the process heap in tool mode if hak_hosted_tool_detect said so
+ * (called by its start, after hak_heap_setup). */
+void hak_hosted_tool_attach(hak_heap_t *heap) HAK_INTERNAL;
+
+/* Fork handlers' part for tool mode: 0 before, 1 in the parent, 2 in the
+ * child. */
+void hak_hosted_tool_fork(int phase) HAK_INTERNAL;
+
+/* Tool mode: frees the blocks waiting in quarantine (hak_trim). Returns
+ * how many. */
+size_t hak_hosted_tool_trim(hak_heap_t *heap) HAK_INTERNAL;
+
 #endif /* HAKMEM_HOSTED_H */

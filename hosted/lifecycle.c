@@ -120,6 +120,7 @@ static void before_fork(void)
     hak_heap_lock_all(&hak_hosted_heap);
     hak_lock(&list_lock);
     hak_lock_mark_all(&list_lock);
+    hak_hosted_tool_fork(0);
     fork_thread = pthread_self();
     __atomic_store_n(&forking, 1, __ATOMIC_RELEASE);
 }
@@ -127,6 +128,7 @@ static void before_fork(void)
 static void after_fork_parent(void)
 {
     __atomic_store_n(&forking, 0, __ATOMIC_RELEASE);
+    hak_hosted_tool_fork(1);
     hak_unlock_all_state(&list_lock);
     hak_heap_unlock_all(&hak_hosted_heap);
 }
@@ -137,6 +139,7 @@ static void after_fork_child(void)
 {
     __atomic_store_n(&forking, 0, __ATOMIC_RELEASE);
     hak_hosted_purger_forget();
+    hak_hosted_tool_fork(2);
     hak_lock_reset(&list_lock);
     hak_heap_reset_locks(&hak_hosted_heap);
 }

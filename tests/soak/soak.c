@@ -393,6 +393,9 @@ int main(void)
     uint64_t ops = 0;
     for (unsigned i = 0; i < nthreads; i++)
         ops += total_ops[i];
+    /* Under valgrind freed blocks wait in a quarantine (hosted/tool.c)
+     * until hak_trim(). */
+    hak_trim();
     hak_stats_t st;
     hak_stats(&st);
     printf("soak: ok: %.0f s, %llu ops, %llu threads, %u checks, %u forks, peak RSS %ld MiB, "
