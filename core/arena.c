@@ -302,6 +302,7 @@ void hak_heap_stats(hak_heap_t *h, hak_stats_t *out)
     }
     hak_chunks_t *k = &h->chunks;
     hak_lock(&k->lock);
+    hak_chunks_note_peaks(k);
     uint64_t data = (uint64_t)k->nchunks << HAK_CHUNK_SHIFT;
     /* A growable arena counts what is backed; a fixed one its region. */
     out->reserved_bytes = h->hooks.back ? h->table_backed + data : h->region_len;
@@ -320,8 +321,6 @@ void hak_heap_stats(hak_heap_t *h, hak_stats_t *out)
     out->resident_peak = __atomic_load_n(&k->resident_peak, __ATOMIC_RELAXED);
     out->large_allocs = k->large_allocs;
     hak_unlock(&k->lock);
-    if (out->resident_peak < out->resident_bytes)
-        out->resident_peak = out->resident_bytes;
     out->purged_bytes = __atomic_load_n(&k->purged_total, __ATOMIC_RELAXED);
     out->purges = __atomic_load_n(&k->purges, __ATOMIC_RELAXED);
     out->caches_released = __atomic_load_n(&h->caches_released, __ATOMIC_RELAXED);

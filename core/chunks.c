@@ -44,11 +44,19 @@ static void note_change(hak_chunks_t *a)
     note_resident(a);
 }
 
+void hak_chunks_note_peaks(hak_chunks_t *a)
+{
+    note_change(a);
+}
+
 void hak_chunks_cold_add(hak_chunks_t *a, int64_t bytes)
 {
-    __atomic_fetch_add(&a->cold, (uint64_t)bytes, __ATOMIC_RELAXED);
-    if (bytes < 0)
+    /* A rise of the estimate (carving) is recorded at the next chunk
+     * operation, purge or read; a fall is preceded by a record of the
+     * peak so far. */
+    if (bytes > 0)
         note_resident(a);
+    __atomic_fetch_add(&a->cold, (uint64_t)bytes, __ATOMIC_RELAXED);
 }
 
 static inline unsigned log2_floor(uint32_t v)
@@ -271,6 +279,8 @@ static size_t purge_locked(hak_chunks_t *a, size_t keep)
 #if HAK_PLAT_HAS_PURGE
     if (!a->can_purge)
         return 0;
+    if (a->dirty > keep)
+        note_change(a); /* the peak before the estimate falls */
     for (int b = 31; b >= 0 && a->dirty > keep; b--) {
         uint32_t i = a->bins[b];
         while (i != NONE && a->dirty > keep) {
@@ -408,6 +418,7 @@ void hak_chunks_shrink(hak_chunks_t *a, uintptr_t addr, uint32_t n, uint32_t kee
     a->large_bytes -= bytes;
     uint32_t dirty = DIRTY;
 #if HAK_PLAT_HAS_PURGE
+    note_change(a); /* the peak before the estimate falls */
     if (a->can_purge && hak_plat_purge((void *)(a->base + ((uintptr_t)tail << HAK_CHUNK_SHIFT)), bytes)) {
         dirty = 0;
         __atomic_fetch_add(&a->purged_total, bytes, __ATOMIC_RELAXED);

@@ -109,9 +109,12 @@ void hak_chunks_tick(hak_chunks_t *c);
 size_t hak_chunks_purge(hak_chunks_t *c, size_t keep);
 
 /* Adds `bytes` (negative: removes them) to the count of slab pages known
- * not resident, and records a new resident peak if there is one. Called
- * under a class lock (not the chunk lock). */
+ * not resident (statistics: resident_bytes and its peak). Called under a
+ * class lock (not the chunk lock). */
 void hak_chunks_cold_add(hak_chunks_t *c, int64_t bytes);
+
+/* Records the peaks of the figures as they are now (the lock held). */
+void hak_chunks_note_peaks(hak_chunks_t *c);
 
 /* Checks the table and free lists; reports each broken invariant.
  * Returns the number found. Takes the lock. */

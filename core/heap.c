@@ -45,6 +45,15 @@ static hak_tcache_t *cache_setup(hak_heap_t *h, hak_tcache_t *tc)
     return tc;
 }
 
+/* cache_setup for the refill and flush paths: a live cache of this heap
+ * (the usual case) is checked inline, without the call. */
+static inline hak_tcache_t *cache_live(hak_heap_t *h, hak_tcache_t *tc)
+{
+    if (HAK_LIKELY(tc->state == HAK_TC_LIVE && tc->heap == h))
+        return tc;
+    return cache_setup(h, tc);
+}
+
 /* Takes one block of class c without a cache; 0 when none is left. */
 static void *take_one(hak_heap_t *h, unsigned c)
 {
@@ -78,7 +87,7 @@ static void *alloc_exhausted(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
 
 void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
 {
-    tc = cache_setup(h, tc);
+    tc = cache_live(h, tc);
     if (!tc)
         return hak_out_of_memory();
     hak_tbin_t *bin = &tc->bins[c];
@@ -114,7 +123,7 @@ static uint32_t remote_count(hak_tcache_t *tc, unsigned c, uint32_t n)
 void hak_free_overflow(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
 {
     uintptr_t p = (uintptr_t)ptr;
-    tc = cache_setup(h, tc);
+    tc = cache_live(h, tc);
     if (!tc || tc->state != HAK_TC_LIVE) {
         hak_link_store(h, p, 0);
         hak_central_give(h, c, p, 1, 0);
