@@ -40,6 +40,7 @@ static hak_tcache_t *cache_setup(hak_heap_t *h, hak_tcache_t *tc)
     }
     tc->state = HAK_TC_LIVE;
     tc->fast_limit = (size_t)HAK_SMALL_MAX + 1u;
+    tc->mid_limit = (size_t)HAK_MID_MAX + 1u;
     if (h->hooks.cache_started)
         h->hooks.cache_started(h, tc);
     return tc;
@@ -177,7 +178,7 @@ void *hak_alloc_with(hak_heap_t *h, hak_tcache_t *tc, size_t size)
 
 /* Frees a validated block of class c: into the cache, or straight to its
  * slab without one. */
-static void free_block(hak_heap_t *h, hak_tcache_t *tc, uintptr_t p, unsigned c)
+__attribute__((always_inline)) static inline void free_block(hak_heap_t *h, hak_tcache_t *tc, uintptr_t p, unsigned c)
 {
     if (tc) {
         hak_cache_push(h, tc, p, c);
@@ -216,12 +217,17 @@ __attribute__((noinline)) static void *alloc_not_live(hak_heap_t *h, hak_tcache_
     return hak_bin_pop(h, tc, &tc->bins[c], c);
 }
 
+/* A large size, or a cache that is not live. */
+__attribute__((noinline)) static void *alloc_mid_other(hak_heap_t *h, hak_tcache_t *tc, size_t size)
+{
+    return tc->mid_limit ? hak_alloc_large(h, size) : alloc_not_live(h, tc, size);
+}
+
 void *hak_alloc_mid(hak_heap_t *h, hak_tcache_t *tc, size_t size)
 {
-    if (HAK_UNLIKELY(tc->fast_limit == 0))
-        return alloc_not_live(h, tc, size);
-    if (size > HAK_MID_MAX)
-        return hak_alloc_large(h, size);
+    /* mid_limit: HAK_MID_MAX + 1 in a live cache, 0 otherwise (heap.h). */
+    if (HAK_UNLIKELY(size >= tc->mid_limit))
+        return alloc_mid_other(h, tc, size);
     unsigned c = hak_size_class(size);
     return hak_bin_pop(h, tc, &tc->bins[c], c);
 }
@@ -241,11 +247,20 @@ static void free_other(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
 
 void hak_free_other(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
 {
+    uintptr_t p = (uintptr_t)ptr;
+    if (c < HAK_NUM_CLASSES && hak_in_arena(h, p)) {
+        if (!hak_slab_owns(h, p, c))
+            hak_fault("free(): invalid pointer (not the start of a block)", ptr);
+        free_block(h, tc, p, c);
+        return;
+    }
+    /* Tool mode's frees all come this way: its free fast path sends every
+     * pointer here with c = HAK_NUM_CLASSES. */
     if (HAK_UNLIKELY(h->tool)) {
         h->tool->free(h, ptr);
         return;
     }
-    free_other(h, tc, ptr, c);
+    hak_free_special(h, tc, ptr);
 }
 
 /* An aligned pointer q inside block p (q - p >= 16) carries a record in the
@@ -407,4 +422,5 @@ void hak_cache_release(hak_heap_t *h, hak_tcache_t *tc)
         tc->bins[c].room = 0;
     tc->state = HAK_TC_DEAD;
     tc->fast_limit = 0;
+    tc->mid_limit = 0;
 }

@@ -105,6 +105,10 @@ typedef struct hak_tcache {
      * cache, any cache of a heap in tool mode) goes to hak_alloc_mid,
      * which sets the cache up or leaves for the port's tool mode. */
     size_t fast_limit;
+    /* The same for hak_alloc_mid: HAK_MID_MAX + 1 while live, 0 otherwise
+     * (sizes from it on are large, or go where a cache not live sends
+     * them). */
+    size_t mid_limit;
     hak_tbin_t bins[HAK_NUM_CLASSES];
     uint32_t state;            /* HAK_TC_* */
     const struct hak_heap *heap; /* the arena it caches for, once live */
