@@ -10,7 +10,10 @@ OPT := $(if $(filter 1,$(DEBUG)),-O1 -DHAK_DEBUG=1,-O2)
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 BASE_CFLAGS := $(WARN) $(OPT) -g -fPIC -fvisibility=hidden -fno-semantic-interposition
 # The platform capabilities of the hosted port (platform/platform.h).
-HOSTED_CAPS := -DHAK_PLAT_HAS_LOCK_ALL=1
+# VALGRIND=0 leaves out the valgrind annotations (hosted/tool.c), which are
+# built in when valgrind/memcheck.h is found.
+VALGRIND ?=
+HOSTED_CAPS := -DHAK_PLAT_HAS_LOCK_ALL=1 $(if $(filter 0,$(VALGRIND)),-DHAK_VALGRIND=0)
 # The core must build without libc: freestanding, no stack protector calls.
 # CORE_PORTABLE_CFLAGS has the contract's default capabilities (the core
 # tests' platform); CORE_CFLAGS adds the hosted port's.

@@ -180,7 +180,8 @@ int malloc_info(int options, FILE *fp)
  *   M_MXFAST            no fastbins; thread caches are per size class
  *   M_TRIM_THRESHOLD,   free memory goes back by hakmem's own rule (at once
  *   M_TOP_PAD           past 48 MiB unpurged, down to 24 MiB, and what stays
- *                       unused for a second), fixed for the process heap
+ *                       unused for a second), set at start by HAKMEM_PURGE_*
+ *                       and HAKMEM_WARM_RESERVE (hosted/config.c)
  *   M_MMAP_THRESHOLD,   large blocks (above 32783 bytes, fixed by the size
  *   M_MMAP_MAX          class table) are chunk runs of the heap, not mmaps
  *   M_ARENA_MAX,        one heap with per-thread caches, no arenas to count

@@ -65,13 +65,16 @@ void *hak_aligned_alloc(size_t alignment, size_t size);
  * (without touching *out). */
 int hak_posix_memalign(void **out, size_t alignment, size_t size);
 
-/* Bytes usable in the block (at least the size asked for); 0 for NULL. A
- * pointer hakmem did not hand out is reported and stops the process. */
+/* Bytes usable in the block (at least the size asked for; exactly that
+ * size under valgrind or in an ASan build, where the bytes past it are
+ * hidden from the program: README.md, "Tools"); 0 for NULL. A pointer
+ * hakmem did not hand out is reported and stops the process. */
 size_t hak_usable_size(const void *ptr);
 
-/* Returns the calling thread's cached blocks to the heap, then gives every
- * free page hakmem holds back to the operating system now. Returns the
- * number of bytes purged. */
+/* Returns the calling thread's cached blocks to the heap (under valgrind
+ * or in an ASan build: the freed blocks waiting in quarantine), then gives
+ * every free page hakmem holds back to the operating system now. Returns
+ * the number of bytes purged. */
 size_t hak_trim(void);
 
 /* Caps the bytes hakmem takes from the system for slabs and large blocks
