@@ -29,11 +29,12 @@
 
 /* HAKMEM_STATS=1: stderr as it was at start. Programs may close it before
  * they exit (GNU coreutils do, in an atexit handler), or put something
- * else on descriptor 2, so a copy is kept (close-on-exec, the lowest free
- * descriptor from 3 up) with the identity of the file; at exit the table
- * goes to descriptor 2 if it is still that file, else to the copy if that
- * is. Otherwise nothing is written. The copy keeps stderr's file open
- * while the program runs (only with HAKMEM_STATS=1). */
+ * else on descriptor 2, so a copy is kept (close-on-exec) with the
+ * identity of the file; at exit the table goes to descriptor 2 if it is
+ * still that file, else to the copy if that is. Otherwise nothing is
+ * written. The copy keeps stderr's file open while the program runs (only
+ * with HAKMEM_STATS=1); it takes a high descriptor number, out of the way
+ * of programs that expect their first open() to return 3. */
 static int err_copy = -1;
 static dev_t err_dev;
 static ino_t err_ino;
@@ -51,7 +52,9 @@ void hak_hosted_report_start(void)
         return;
     err_dev = st.st_dev;
     err_ino = st.st_ino;
-    err_copy = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+    err_copy = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 256);
+    if (err_copy < 0)
+        err_copy = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 10);
 }
 
 /* Room for the header, 85 rows and the totals (about 11 KiB). */
