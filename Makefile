@@ -46,7 +46,10 @@ OPT := $(if $(IS_DEBUG),-O1 -DHAK_DEBUG=1,-O2)
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 BASE_CFLAGS := $(WARN) $(OPT) -g -fPIC -fvisibility=hidden -fno-semantic-interposition
 # The platform capabilities of the hosted port (platform/platform.h).
-HOSTED_CAPS := -DHAK_PLAT_HAS_LOCK_ALL=1
+# VALGRIND=0 leaves out the valgrind annotations (hosted/tool.c), which are
+# built in when valgrind/memcheck.h is found.
+VALGRIND ?=
+HOSTED_CAPS := -DHAK_PLAT_HAS_LOCK_ALL=1 $(if $(filter 0,$(VALGRIND)),-DHAK_VALGRIND=0)
 # The core must build without libc: freestanding, no stack protector calls
 # (CORE_MUST comes after the user's CFLAGS, so that distribution hardening
 # flags cannot undo it). CORE_PORTABLE_CFLAGS has the contract's default
@@ -57,7 +60,8 @@ CORE_CFLAGS := $(CORE_PORTABLE_CFLAGS) $(HOSTED_CAPS)
 HOSTED_CFLAGS := $(BASE_CFLAGS) -pthread $(HOSTED_CAPS)
 
 CORE_SRC := $(wildcard core/*.c)
-HOSTED_SRC := hosted/platform_linux.c hosted/lifecycle.c hosted/heap_region.c hosted/purger.c
+HOSTED_SRC := hosted/platform_linux.c hosted/lifecycle.c hosted/heap_region.c hosted/purger.c \
+              hosted/config.c hosted/report.c hosted/tool.c
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 HOSTED_OBJ := $(HOSTED_SRC:%.c=$(BUILD)/obj/%.o)
 HEADERS := $(wildcard core/*.h platform/*.h hosted/*.h include/*.h)

@@ -20,8 +20,8 @@ Allocator identity (bench/bench_util.c cannot run inside python3):
     libtcmalloc_minimal.so.4, ...): with LD_PRELOAD, the mapped one serves
     malloc; none mapped means glibc;
   - hakmem must also prove it ran: the child gets HAKMEM_STATS=<tmpfile>,
-    and hakmem appends a line of counters there when the child exits; the
-    line must carry the child's pid and a non-zero refill count. A stats
+    and hakmem appends its statistics report there when the child exits;
+    the report must name the child's pid and a non-zero refill count. A stats
     line without libhakmem.so mapped, or the reverse, is "inconsistent";
   - sys.getallocatedblocks() is 0 only when pymalloc is off: otherwise
     PYTHONMALLOC=malloc did not take effect, and the run is "inconsistent".
@@ -106,16 +106,26 @@ def child(ops, keys, seed):
 
 
 def stats_line(path, pid):
-    """hakmem's counter line for process pid in the HAKMEM_STATS file."""
+    """hakmem's statistics report for process pid in the HAKMEM_STATS file,
+    as words: its header's version ("hakmem", "<ver>"), "pid=<pid>" and
+    "refills=<n>" from its totals. The report opens with "hakmem <ver>
+    statistics: program <name>, pid <pid>, at ..." and its totals hold a
+    line "refills <n> ..."."""
     try:
         with open(path) as f:
             lines = f.read().splitlines()
     except FileNotFoundError:
         return None
+    found = None
     for line in lines:
-        words = line.split()
-        if "pid=%d" % pid in words:
-            return words
+        words = line.replace(",", " ").split()
+        if len(words) > 2 and words[0] == "hakmem" and words[2] == "statistics:":
+            found = None
+            if "pid" in words and words[words.index("pid") + 1] == str(pid):
+                found = ["hakmem", words[1], "pid=%d" % pid]
+        elif found is not None and words[:1] == ["refills"] and len(words) > 1:
+            found.append("refills=" + words[1])
+            return found
     return None
 
 

@@ -29,6 +29,14 @@ static void publish_span(hak_heap_t *h, uint32_t nchunks)
 {
     uintptr_t span = nchunks ? (((uintptr_t)nchunks << HAK_CHUNK_SHIFT) - 16u) >> 4 : 0;
     __atomic_store_n(&h->span16, span, __ATOMIC_RELEASE);
+    if (!h->tool)
+        __atomic_store_n(&h->fast_span16, span, __ATOMIC_RELEASE);
+}
+
+void hak_heap_set_tool(hak_heap_t *h, const hak_tool_hooks_t *tool)
+{
+    h->tool = tool;
+    __atomic_store_n(&h->fast_span16, 0, __ATOMIC_RELEASE);
 }
 
 /* Backs chunks [nchunks, n) and the table entries that describe them. */
@@ -101,10 +109,13 @@ int hak_heap_setup(hak_heap_t *h, uintptr_t base, size_t len, unsigned flags,
                     growable ? heap_grow : 0);
     hak_chunks_t *c = &h->chunks;
     c->purged_zero = (uint8_t)((flags & HAK_ARENA_PURGED_ZERO) != 0);
+    h->report = 0;
+    h->tool = 0;
     if (params) {
         c->purge_high = params->purge_high;
         c->purge_low = params->purge_low;
         c->decay_ms = params->decay_ms;
+        h->report = params->report;
     } else {
         /* Defaults scaled to the region (see HAK_PURGE_HIGH). */
         c->purge_high = len / 8u < HAK_PURGE_HIGH ? len / 8u : HAK_PURGE_HIGH;
@@ -154,13 +165,11 @@ void hak_heap_reclaim(hak_heap_t *h)
         hak_central_t *cl = &h->central[c];
         hak_central_drain(h, c);
         hak_lock(&cl->lock);
-        uint32_t chunks = 1u << (hak_geom[c].slab_shift - HAK_CHUNK_SHIFT);
         hak_slab_t *s = cl->empty;
         if (s) {
             cl->empty = 0;
             cl->nslabs--;
-            s->tag = 0;
-            hak_chunks_free(&h->chunks, (uintptr_t)s, chunks);
+            hak_central_slab_free(h, c, s);
         }
         /* The slab being carved stays when its blocks come back (freeing it
          * would only make the next refill carve a new one); in an arena
@@ -171,8 +180,7 @@ void hak_heap_reclaim(hak_heap_t *h)
                 hak_central_unlist(h, c, s);
             cl->carving = 0;
             cl->nslabs--;
-            s->tag = 0;
-            hak_chunks_free(&h->chunks, (uintptr_t)s, chunks);
+            hak_central_slab_free(h, c, s);
         }
         hak_unlock(&cl->lock);
     }
@@ -248,15 +256,25 @@ size_t hak_heap_limit_set(hak_heap_t *h, size_t bytes)
 }
 
 #if HAK_WITH_STATS
-void hak_heap_stats(hak_heap_t *h, hak_arena_stats_t *out)
+_Static_assert(HAK_STATS_CLASSES == HAK_NUM_CLASSES, "hakmem.h names the number of classes");
+
+void hak_heap_stats(hak_heap_t *h, hak_stats_t *out)
 {
     __builtin_memset(out, 0, sizeof *out);
+    for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
+        out->classes[c].size = hak_geom[c].usable;
+        out->classes[c].stride = hak_geom[c].stride;
+    }
     if (!hak_heap_ready(h))
         return;
+    uint64_t cached[HAK_NUM_CLASSES] = { 0 };
+    if (h->hooks.count_cached)
+        h->hooks.count_cached(h, cached);
     uint64_t slab_meta = 0, slab_free = 0, slab_used = 0;
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
         const hak_class_geom_t *g = &hak_geom[c];
         hak_central_t *cl = &h->central[c];
+        hak_class_stats_t *cs = &out->classes[c];
         hak_lock(&cl->lock);
         uint64_t blocks = (uint64_t)cl->nslabs * g->capacity;
         uint64_t free = cl->listed + (uint64_t)cl->nxfer * g->batch;
@@ -266,28 +284,49 @@ void hak_heap_stats(hak_heap_t *h, hak_arena_stats_t *out)
             free += cl->carving->capacity - cl->carving->carved;
         if (cl->empty)
             free += g->capacity;
-        slab_meta += (uint64_t)cl->nslabs * (((uint64_t)1 << g->slab_shift) - (uint64_t)g->capacity * g->stride);
-        slab_free += free * g->stride;
-        slab_used += (blocks - free) * g->stride;
-        out->slabs += cl->nslabs;
-        out->refills += cl->refills;
-        out->flushes += cl->flushes;
+        cs->slabs = cl->nslabs;
+        cs->refills = cl->refills;
+        cs->flushes = cl->flushes;
+        cs->remote_frees = cl->remote_frees;
         hak_unlock(&cl->lock);
+        /* The caches were read at another moment than the class: keep the
+         * figures within the class's own. */
+        uint64_t held = blocks - free;
+        cs->blocks_free = free;
+        cs->blocks_cached = cached[c] < held ? cached[c] : held;
+        cs->blocks_in_use = held - cs->blocks_cached;
+        slab_meta += (uint64_t)cs->slabs * (((uint64_t)1 << g->slab_shift) - (uint64_t)g->capacity * g->stride);
+        slab_free += free * g->stride;
+        slab_used += held * g->stride;
+        out->cached_bytes += cs->blocks_cached * g->stride;
+        out->slabs += cs->slabs;
+        out->refills += cs->refills;
+        out->flushes += cs->flushes;
+        out->remote_frees += cs->remote_frees;
     }
     hak_chunks_t *k = &h->chunks;
     hak_lock(&k->lock);
+    hak_chunks_note_peaks(k);
     uint64_t data = (uint64_t)k->nchunks << HAK_CHUNK_SHIFT;
     /* A growable arena counts what is backed; a fixed one its region. */
-    out->region_bytes = h->hooks.back ? h->table_backed + data : h->region_len;
-    out->meta_bytes = out->region_bytes - data + slab_meta;
+    out->reserved_bytes = h->hooks.back ? h->table_backed + data : h->region_len;
+    out->reserved_peak = out->reserved_bytes; /* never shrinks */
+    out->meta_bytes = out->reserved_bytes - data + slab_meta;
     out->free_bytes = (data - k->used) + slab_free;
     out->in_use_bytes = k->large_bytes + slab_used;
     out->large_bytes = k->large_bytes;
     out->slab_bytes = k->used - k->large_bytes;
     out->large_blocks = k->large_live;
+    out->committed_bytes = k->used;
+    out->committed_peak = k->used_peak;
     out->dirty_bytes = k->dirty;
-    out->purged_bytes = __atomic_load_n(&k->purged_total, __ATOMIC_RELAXED);
+    uint64_t held = k->used + k->dirty, cold = __atomic_load_n(&k->cold, __ATOMIC_RELAXED);
+    out->resident_bytes = held > cold ? held - cold : 0;
+    out->resident_peak = __atomic_load_n(&k->resident_peak, __ATOMIC_RELAXED);
+    out->large_allocs = k->large_allocs;
     hak_unlock(&k->lock);
+    out->purged_bytes = __atomic_load_n(&k->purged_total, __ATOMIC_RELAXED);
+    out->purges = __atomic_load_n(&k->purges, __ATOMIC_RELAXED);
     out->caches_released = __atomic_load_n(&h->caches_released, __ATOMIC_RELAXED);
 }
 #endif /* HAK_WITH_STATS */

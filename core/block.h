@@ -16,10 +16,13 @@
 #include <stdint.h>
 #include "heap.h"
 
+/* c < 128 (a class, HAK_CLASS_ALIGNED or HAK_CLASS_LARGE): c | LIVE is
+ * c ^ LIVE, so the byte is one xor with a constant whatever the compiler
+ * knows of c. */
 static inline uint8_t hak_hdr_live(const hak_heap_t *h, unsigned c)
 {
     (void)h;
-    return (uint8_t)((c | HAK_HDR_LIVE) ^ HAK_HDR_KEY);
+    return (uint8_t)(c ^ (HAK_HDR_LIVE ^ HAK_HDR_KEY));
 }
 
 static inline uint8_t hak_hdr_free(const hak_heap_t *h, unsigned c)
@@ -36,18 +39,31 @@ static inline unsigned hak_hdr_decode_live(const hak_heap_t *h, uint8_t byte)
     return (unsigned)byte ^ (HAK_HDR_KEY ^ HAK_HDR_LIVE); /* < 256: no truncation */
 }
 
+/* The header byte of block (or user pointer) p, and its update. Every read
+ * or write of a block's memory by the core goes through these and the link
+ * functions below (HAK_NO_ASAN: see config.h). */
+HAK_NO_ASAN static inline uint8_t hak_hdr_get(uintptr_t p)
+{
+    return ((const uint8_t *)p)[-1];
+}
+
+HAK_NO_ASAN static inline void hak_hdr_set(uintptr_t p, uint8_t v)
+{
+    ((uint8_t *)p)[-1] = v;
+}
+
 static inline uintptr_t hak_link_encode(const hak_heap_t *h, uintptr_t next, uintptr_t slot)
 {
     return next ^ (slot >> 4) ^ h->ptr_key;
 }
 
 /* Reads the link stored in block `slot`. */
-static inline uintptr_t hak_link_next(const hak_heap_t *h, uintptr_t slot)
+HAK_NO_ASAN static inline uintptr_t hak_link_next(const hak_heap_t *h, uintptr_t slot)
 {
     return *(const uintptr_t *)slot ^ (slot >> 4) ^ h->ptr_key;
 }
 
-static inline void hak_link_store(const hak_heap_t *h, uintptr_t slot, uintptr_t next)
+HAK_NO_ASAN static inline void hak_link_store(const hak_heap_t *h, uintptr_t slot, uintptr_t next)
 {
     *(uintptr_t *)slot = hak_link_encode(h, next, slot);
 }
@@ -67,6 +83,12 @@ static inline void hak_link_store(const hak_heap_t *h, uintptr_t slot, uintptr_t
 #define HAK_SPAN16(h) ((h)->span16)
 #endif
 
+#if HAK_UNDER_TSAN
+#define HAK_FAST_SPAN16(h) __atomic_load_n(&(h)->fast_span16, __ATOMIC_RELAXED)
+#else
+#define HAK_FAST_SPAN16(h) ((h)->fast_span16)
+#endif
+
 /* 1 if p may be a block: inside the arena's backed chunks and 16-byte
  * aligned. Rotating p - base right by 4 moves a misalignment into the top
  * bits, so one unsigned compare tests both (sub, ror, cmp). */
@@ -75,6 +97,15 @@ static inline int hak_in_arena(const hak_heap_t *h, uintptr_t p)
     uintptr_t d = p - h->base;
     uintptr_t rot = (d >> 4) | (d << (sizeof(uintptr_t) * 8u - 4u));
     return rot < HAK_SPAN16(h);
+}
+
+/* hak_in_arena for the free fast path: against fast_span16, which is 0 in
+ * tool mode (every pointer then takes the slow path). */
+static inline int hak_in_arena_fast(const hak_heap_t *h, uintptr_t p)
+{
+    uintptr_t d = p - h->base;
+    uintptr_t rot = (d >> 4) | (d << (sizeof(uintptr_t) * 8u - 4u));
+    return rot < HAK_FAST_SPAN16(h);
 }
 
 /* 1 if a decoded free-list link may be followed: 16-byte aligned and

@@ -32,12 +32,25 @@ static uint32_t slab_chunks(unsigned c)
     return 1u << (hak_geom[c].slab_shift - HAK_CHUNK_SHIFT);
 }
 
+/* Statistics: a slab's pages are touched as far as it is carved (the
+ * resident estimate, hak_stats_t). */
+#define PAGE ((uint32_t)HAK_PLAT_PAGE_SIZE)
+
+/* Tool mode hides a slab from here on: the first block's header byte and
+ * what follows, from a 16-byte boundary (a checker's unit is 8 or 16). */
+#define SLAB_HIDDEN_FROM (HAK_SLAB_DATA_OFF - 16u)
+_Static_assert(sizeof(hak_slab_t) <= SLAB_HIDDEN_FROM, "the slab header stays visible to the core");
+
 static hak_slab_t *slab_new(hak_heap_t *h, unsigned c)
 {
     hak_central_t *cl = &h->central[c];
     hak_slab_t *s = cl->empty;
     if (s) {
         cl->empty = 0;
+        /* Its purged pages are carved again: count them as touched. */
+        uint64_t cold = hak_slab_cold_bytes(s, c), tail = ((uint64_t)1 << hak_geom[c].slab_shift) - s->warm_end;
+        if (cold > tail)
+            hak_chunks_cold_add(&h->chunks, -(int64_t)(cold - tail));
     } else {
         int zeroed;
         size_t bytes = (size_t)1 << hak_geom[c].slab_shift;
@@ -45,6 +58,15 @@ static hak_slab_t *slab_new(hak_heap_t *h, unsigned c)
         if (!s)
             return 0;
         cl->nslabs++;
+        /* Tool mode: the header is the core's, the blocks nobody's until
+         * handed out (block headers and links go through block.h). */
+        hak_tool_mark(h, (uintptr_t)s, bytes, HAK_MARK_OPEN);
+        hak_tool_mark(h, (uintptr_t)s + SLAB_HIDDEN_FROM, bytes - SLAB_HIDDEN_FROM, HAK_MARK_HIDDEN);
+        /* Memory that reads as zero was never touched (or was purged):
+         * only the page with the slab's header is resident so far. */
+        s->warm_end = zeroed ? PAGE : (uint32_t)bytes;
+        if (zeroed)
+            hak_chunks_cold_add(&h->chunks, (int64_t)(bytes - PAGE));
     }
     s->tag = HAK_SLAB_TAG(h, c);
     s->cls = (uint16_t)c;
@@ -71,7 +93,16 @@ static void slab_release(hak_heap_t *h, unsigned c, hak_slab_t *s)
         return;
     }
     cl->nslabs--;
+    hak_central_slab_free(h, c, s);
+}
+
+void hak_central_slab_free(hak_heap_t *h, unsigned c, hak_slab_t *s)
+{
+    /* The chunks become one dirty free run: the estimate counts all of it
+     * until it is purged or reused. */
+    hak_chunks_cold_add(&h->chunks, -(int64_t)hak_slab_cold_bytes(s, c));
     s->tag = 0;
+    hak_tool_mark(h, (uintptr_t)s, (size_t)1 << hak_geom[c].slab_shift, HAK_MARK_HIDDEN);
     hak_chunks_free(&h->chunks, (uintptr_t)s, slab_chunks(c));
 }
 
@@ -89,7 +120,7 @@ static void check_link(const hak_heap_t *h, uintptr_t holder, uintptr_t next, un
 {
     if (!hak_in_arena(h, next) || !hak_slab_owns(h, next, c))
         hak_fault("corrupted free list (link outside any slab) in free block", (void *)holder);
-    if (((const uint8_t *)next)[-1] != hak_hdr_free(h, c))
+    if (hak_hdr_get(next) != hak_hdr_free(h, c))
         hak_fault("corrupted free list (link to a block not free) in free block", (void *)holder);
 }
 
@@ -167,13 +198,19 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
         uint8_t free_hdr = hak_hdr_free(h, c);
         for (uint32_t j = k; j-- > 0;) {
             uintptr_t b = start + (uintptr_t)j * g->stride;
-            ((uint8_t *)b)[-1] = free_hdr;
+            hak_hdr_set(b, free_hdr);
             hak_debug_poison(b, c);
             hak_link_store(h, b, list);
             list = b;
         }
         s->carved += k;
         n += k;
+        uint32_t warm = (uint32_t)(HAK_SLAB_DATA_OFF + (uint64_t)s->carved * g->stride - 1u);
+        warm = (warm + PAGE - 1u) & ~(PAGE - 1u);
+        if (warm > s->warm_end) {
+            hak_chunks_cold_add(&h->chunks, -(int64_t)(warm - s->warm_end));
+            s->warm_end = warm;
+        }
         if (s->carved == s->capacity)
             cl->carving = 0;
         break; /* one carve per take (see HAK_CARVE_BYTES) */
@@ -184,12 +221,13 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
     return list;
 }
 
-uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n)
+uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n, uint32_t remote)
 {
     hak_central_t *cl = &h->central[c];
     uintptr_t b = list, next = 0;
     hak_lock(&cl->lock);
     cl->flushes++;
+    cl->remote_frees += remote;
     for (uint32_t k = 0; k < n; k++, b = next) {
         next = hak_link_next(h, b);
         if (k + 1u < n)
@@ -213,7 +251,7 @@ uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n
     return next;
 }
 
-uintptr_t hak_central_flush(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n)
+uintptr_t hak_central_flush(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n, uint32_t remote)
 {
     uintptr_t last = list;
     for (uint32_t k = 1; k < n; k++) {
@@ -230,12 +268,13 @@ uintptr_t hak_central_flush(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t 
         hak_link_store(h, last, 0);
         cl->xfer[cl->nxfer++] = list;
         cl->flushes++;
+        cl->remote_frees += remote;
         hak_unlock(&cl->lock);
         hak_heap_tick(h);
         return rest;
     }
     hak_unlock(&cl->lock);
-    hak_central_give(h, c, list, n);
+    hak_central_give(h, c, list, n, remote);
     return rest;
 }
 
@@ -248,7 +287,7 @@ void hak_central_drain(hak_heap_t *h, unsigned c)
         hak_unlock(&cl->lock);
         if (!list)
             return;
-        hak_central_give(h, c, list, hak_geom[c].batch);
+        hak_central_give(h, c, list, hak_geom[c].batch, 0);
     }
 }
 
@@ -259,7 +298,7 @@ static unsigned check_parked(hak_heap_t *h, unsigned c, uintptr_t list)
     uint32_t seen = 0;
     for (uintptr_t b = list, holder = 0; b; holder = b, b = hak_link_next(h, b)) {
         if (++seen > hak_geom[c].batch || !hak_in_arena(h, b) || !hak_slab_owns(h, b, c)
-            || ((const uint8_t *)b)[-1] != hak_hdr_free(h, c)) {
+            || hak_hdr_get(b) != hak_hdr_free(h, c)) {
             hak_report("check: bad link in a parked batch, in block (0: the first)", (void *)holder);
             return 1;
         }
@@ -285,7 +324,7 @@ static unsigned check_slab(hak_heap_t *h, unsigned c, hak_slab_t *s)
         if (++seen > s->nfree || !hak_in_arena(h, b) || hak_slab_of(b, c) != s
             || !hak_geom_is_block_start(c, off) || off / g->stride >= s->carved
             || (HAK_PLAT_HAS_PURGE && hak_slab_block_purged(s, c, (uint32_t)(off / g->stride)))
-            || ((uint8_t *)b)[-1] != hak_hdr_free(h, c)) {
+            || hak_hdr_get(b) != hak_hdr_free(h, c)) {
             hak_report("check: bad link on slab free list, in block (or slab)", (void *)holder);
             return 1;
         }

@@ -18,18 +18,23 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
 /* Returns the first `n` blocks of the encoded-link list at `list` to their
  * slabs; slabs that become empty are kept (one per class) or given to the
  * arena. A link or block that fails validation is reported (fatal). Returns
- * the (decoded) link that followed the n-th block: the rest of the list. */
-uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n);
+ * the (decoded) link that followed the n-th block: the rest of the list.
+ * `remote` of the blocks count as remote frees (statistics). */
+uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n, uint32_t remote);
 
 /* Flushes the first n blocks of a cache's list `list`: a full batch is
  * parked whole in the transfer cache when there is room, otherwise the
  * blocks go back to their slabs (hak_central_give). Returns the rest of the
  * list. A clobbered link is reported (fatal). */
-uintptr_t hak_central_flush(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n);
+uintptr_t hak_central_flush(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n, uint32_t remote);
 
 /* Takes slab s of class c off its class's partial list and forgets its
  * free blocks (the class lock is held; the slab is about to go). */
 void hak_central_unlist(hak_heap_t *h, unsigned c, hak_slab_t *s);
+
+/* Gives slab s of class c (off every list, no longer counted in nslabs)
+ * back to the arena's chunks (class lock held). */
+void hak_central_slab_free(hak_heap_t *h, unsigned c, hak_slab_t *s);
 
 /* Returns every parked batch of class c to its slabs (for trim). */
 void hak_central_drain(hak_heap_t *h, unsigned c);

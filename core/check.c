@@ -16,8 +16,12 @@ unsigned hak_heap_check(hak_heap_t *h)
     if (!hak_heap_ready(h))
         return bad;
     bad += hak_chunks_check(&h->chunks);
+    if (h->tool && h->tool->quiet)
+        h->tool->quiet(h, 1);
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
         bad += hak_central_check(h, c);
+    if (h->tool && h->tool->quiet)
+        h->tool->quiet(h, 0);
     return bad;
 }
 
@@ -29,7 +33,7 @@ unsigned hak_cache_check(hak_heap_t *h, hak_tcache_t *tc)
         uint32_t seen = 0, count = hak_tbin_count(bin, c, tc->state);
         for (uintptr_t b = bin->head, holder = 0; b; holder = b, b = hak_link_next(h, b)) {
             if (++seen > count || !hak_in_arena(h, b) || !hak_slab_owns(h, b, c)
-                || ((const uint8_t *)b)[-1] != hak_hdr_free(h, c)) {
+                || hak_hdr_get(b) != hak_hdr_free(h, c)) {
                 hak_report("check: bad link in thread cache, in block (0: the bin head)", (void *)holder);
                 bad++;
                 break;

@@ -23,6 +23,42 @@
 static void insert_coalesced(hak_chunks_t *a, uint32_t i, uint32_t n, uint32_t dirty);
 static void decay_step(hak_chunks_t *a);
 
+/* The resident estimate's peak: used + dirty - cold (see hak_stats_t). */
+static void note_resident(hak_chunks_t *a)
+{
+    uint64_t held = __atomic_load_n(&a->held, __ATOMIC_RELAXED);
+    uint64_t cold = __atomic_load_n(&a->cold, __ATOMIC_RELAXED);
+    uint64_t now = held > cold ? held - cold : 0;
+    uint64_t peak = __atomic_load_n(&a->resident_peak, __ATOMIC_RELAXED);
+    while (now > peak && !__atomic_compare_exchange_n(&a->resident_peak, &peak, now, 1,
+                                                      __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+}
+
+/* After a change of used or dirty, with the lock held: the peaks. */
+static void note_change(hak_chunks_t *a)
+{
+    if (a->used > a->used_peak)
+        a->used_peak = a->used;
+    __atomic_store_n(&a->held, a->used + a->dirty, __ATOMIC_RELAXED);
+    note_resident(a);
+}
+
+void hak_chunks_note_peaks(hak_chunks_t *a)
+{
+    note_change(a);
+}
+
+void hak_chunks_cold_add(hak_chunks_t *a, int64_t bytes)
+{
+    /* A rise of the estimate (carving) is recorded at the next chunk
+     * operation, purge or read; a fall is preceded by a record of the
+     * peak so far. */
+    if (bytes > 0)
+        note_resident(a);
+    __atomic_fetch_add(&a->cold, (uint64_t)bytes, __ATOMIC_RELAXED);
+}
+
 static inline unsigned log2_floor(uint32_t v)
 {
     return 31u - (unsigned)__builtin_clz(v);
@@ -232,9 +268,11 @@ uintptr_t hak_chunks_alloc(hak_chunks_t *a, uint32_t n, size_t align, int large,
     if (large) {
         a->large_live++;
         a->large_bytes += bytes;
+        a->large_allocs++;
     }
     result = a->base + ((uintptr_t)s << HAK_CHUNK_SHIFT);
     decay_step(a);
+    note_change(a);
 out:
     hak_unlock(&a->lock);
     return result;
@@ -249,6 +287,8 @@ static size_t purge_locked(hak_chunks_t *a, size_t keep)
 #if HAK_PLAT_HAS_PURGE
     if (!a->can_purge)
         return 0;
+    if (a->dirty > keep)
+        note_change(a); /* the peak before the estimate falls */
     for (int b = 31; b >= 0 && a->dirty > keep; b--) {
         uint32_t i = a->bins[b];
         while (i != NONE && a->dirty > keep) {
@@ -261,6 +301,7 @@ static size_t purge_locked(hak_chunks_t *a, size_t keep)
                 extent_remove(a, i);
                 insert_coalesced(a, i, len, 0);
                 purged += bytes;
+                __atomic_fetch_add(&a->purges, 1, __ATOMIC_RELAXED);
                 /* The list may have changed under us: restart this bin. */
                 next = a->bins[b];
             }
@@ -334,6 +375,7 @@ void hak_chunks_free(hak_chunks_t *a, uintptr_t addr, uint32_t n)
     if (a->can_purge && a->dirty >= HAK_PURGER_MIN_DIRTY)
         __atomic_store_n(&a->want_purger, 1, __ATOMIC_RELAXED);
     decay_step(a);
+    note_change(a);
     hak_unlock(&a->lock);
 }
 
@@ -364,6 +406,7 @@ int hak_chunks_grow(hak_chunks_t *a, uintptr_t addr, uint32_t n, uint32_t want)
     a->tab[s].prev = want;
     a->used += bytes;
     a->large_bytes += bytes;
+    note_change(a);
     ok = 1;
 out:
     hak_unlock(&a->lock);
@@ -383,12 +426,15 @@ void hak_chunks_shrink(hak_chunks_t *a, uintptr_t addr, uint32_t n, uint32_t kee
     a->large_bytes -= bytes;
     uint32_t dirty = DIRTY;
 #if HAK_PLAT_HAS_PURGE
+    note_change(a); /* the peak before the estimate falls */
     if (a->can_purge && hak_plat_purge((void *)(a->base + ((uintptr_t)tail << HAK_CHUNK_SHIFT)), bytes)) {
         dirty = 0;
-        a->purged_total += bytes;
+        __atomic_fetch_add(&a->purged_total, bytes, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&a->purges, 1, __ATOMIC_RELAXED);
     }
 #endif
     insert_coalesced(a, tail, len, dirty);
+    note_change(a);
     hak_unlock(&a->lock);
 }
 
@@ -418,6 +464,7 @@ void hak_chunks_tick(hak_chunks_t *a)
         return;
     hak_lock(&a->lock);
     decay_step(a);
+    note_change(a);
     hak_unlock(&a->lock);
 #else
     (void)a;
@@ -428,6 +475,7 @@ size_t hak_chunks_purge(hak_chunks_t *a, size_t keep)
 {
     hak_lock(&a->lock);
     size_t purged = purge_locked(a, keep);
+    note_change(a);
     hak_unlock(&a->lock);
     return purged;
 }

@@ -48,6 +48,12 @@ struct hak_chunks {
     hak_chunks_grow_fn grow;   /* NULL: the area is fixed */
     uint32_t bins[32];         /* free extents by floor(log2(length)) */
     size_t used, dirty, limit, purged_total, large_live, large_bytes;
+    /* Statistics (hak_stats_t): the peak of `used`; used + dirty, published
+     * for readers without the lock; bytes of slab pages known not resident
+     * (never touched or purged; kept by the slabs' classes, atomic); the
+     * peak of used + dirty - cold; purge calls; large runs allocated. */
+    size_t used_peak, held;
+    uint64_t cold, resident_peak, purges, large_allocs;
     size_t purge_high, purge_low; /* volume rule (bytes) */
     uint32_t decay_ms;         /* decay epoch; 0: no decay */
     size_t dirty_min;          /* least dirty bytes seen this decay epoch */
@@ -102,6 +108,14 @@ void hak_chunks_tick(hak_chunks_t *c);
 /* Purges dirty free runs until at most `keep` dirty bytes remain. Returns
  * the bytes purged (0 when the area may not be purged). Takes the lock. */
 size_t hak_chunks_purge(hak_chunks_t *c, size_t keep);
+
+/* Adds `bytes` (negative: removes them) to the count of slab pages known
+ * not resident (statistics: resident_bytes and its peak). Called under a
+ * class lock (not the chunk lock). */
+void hak_chunks_cold_add(hak_chunks_t *c, int64_t bytes);
+
+/* Records the peaks of the figures as they are now (the lock held). */
+void hak_chunks_note_peaks(hak_chunks_t *c);
 
 /* Checks the table and free lists; reports each broken invariant.
  * Returns the number found. Takes the lock. */

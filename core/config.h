@@ -194,4 +194,24 @@ _Static_assert((HAK_HDR_KEY >= 0x55u && HAK_HDR_KEY < 0x80u)
 #define HAK_UNDER_TSAN 0
 #endif
 
+/* 1 in AddressSanitizer builds. Such a build poisons free blocks and
+ * header bytes (a port's tool mode, see hak_tool_hooks_t in heap.h), so
+ * the core's own reads and writes of them go through functions marked
+ * HAK_NO_ASAN (block.h), which ASan leaves unchecked. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HAK_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAK_UNDER_ASAN 1
+#endif
+#endif
+#ifndef HAK_UNDER_ASAN
+#define HAK_UNDER_ASAN 0
+#endif
+#if HAK_UNDER_ASAN
+#define HAK_NO_ASAN __attribute__((no_sanitize_address))
+#else
+#define HAK_NO_ASAN
+#endif
+
 #endif /* HAKMEM_CONFIG_H */

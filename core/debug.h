@@ -34,7 +34,7 @@ static inline size_t hak_debug_request(size_t n)
 }
 
 /* Poisons the part of a free block that its link does not use. */
-static inline void hak_debug_poison(uintptr_t p, unsigned c)
+HAK_NO_ASAN static inline void hak_debug_poison(uintptr_t p, unsigned c)
 {
     if (!HAK_DEBUG)
         return;
@@ -45,7 +45,7 @@ static inline void hak_debug_poison(uintptr_t p, unsigned c)
 
 /* Arms the canary of a live block of class c for a request of n bytes
  * (n <= usable - HAK_DEBUG_EXTRA). */
-static inline void hak_debug_arm(uintptr_t p, unsigned c, size_t n)
+HAK_NO_ASAN static inline void hak_debug_arm(uintptr_t p, unsigned c, size_t n)
 {
     uint8_t *b = (uint8_t *)p;
     uint32_t usable = hak_geom[c].usable;
@@ -59,7 +59,7 @@ static inline void hak_debug_arm(uintptr_t p, unsigned c, size_t n)
 
 /* On allocation of a block of class c for a user request of n bytes:
  * checks the poison, then arms the canary. */
-static inline void hak_debug_on_alloc(uintptr_t p, unsigned c, size_t n)
+HAK_NO_ASAN static inline void hak_debug_on_alloc(uintptr_t p, unsigned c, size_t n)
 {
     if (!HAK_DEBUG)
         return;
@@ -71,7 +71,7 @@ static inline void hak_debug_on_alloc(uintptr_t p, unsigned c, size_t n)
 }
 
 /* The requested size recorded in a live debug block. */
-static inline size_t hak_debug_size(uintptr_t p, unsigned c)
+HAK_NO_ASAN static inline size_t hak_debug_size(uintptr_t p, unsigned c)
 {
     const uint8_t *b = (const uint8_t *)p;
     uint32_t usable = hak_geom[c].usable;
@@ -79,7 +79,7 @@ static inline size_t hak_debug_size(uintptr_t p, unsigned c)
 }
 
 /* Checks the canary of a live block of class c (fatal when broken). */
-static inline void hak_debug_check_canary(uintptr_t p, unsigned c)
+HAK_NO_ASAN static inline void hak_debug_check_canary(uintptr_t p, unsigned c)
 {
     const uint8_t *b = (const uint8_t *)p;
     uint32_t usable = hak_geom[c].usable;
@@ -92,7 +92,7 @@ static inline void hak_debug_check_canary(uintptr_t p, unsigned c)
 }
 
 /* On free of a live block of class c: checks the canary, then poisons. */
-static inline void hak_debug_on_free(uintptr_t p, unsigned c)
+HAK_NO_ASAN static inline void hak_debug_on_free(uintptr_t p, unsigned c)
 {
     if (!HAK_DEBUG)
         return;

@@ -30,14 +30,15 @@ static inline void *hak_bin_pop(hak_heap_t *h, hak_tcache_t *tc, hak_tbin_t *bin
     bin->room++;
     /* The next pop of this class will read next's link: start the load. */
     HAK_PREFETCH_NEXT(next);
-    ((uint8_t *)p)[-1] = hak_hdr_live(h, c);
+    hak_hdr_set(p, hak_hdr_live(h, c));
     return (void *)p;
 }
 
 /* Pops a block of at least `size` bytes (see hak_fast_alloc). */
 static inline void *hak_fast_alloc_raw(hak_heap_t *h, hak_tcache_t *tc, size_t size)
 {
-    if (HAK_UNLIKELY(size > HAK_SMALL_MAX))
+    /* fast_limit is HAK_SMALL_MAX + 1 in a live cache, 0 otherwise (heap.h). */
+    if (HAK_UNLIKELY(size >= tc->fast_limit))
         return hak_alloc_mid(h, tc, size);
     unsigned c = (unsigned)(size >> 4);
     /* Bins are 16 bytes, so class c's bin sits at byte offset size & ~15. */
@@ -51,7 +52,7 @@ static inline void *hak_fast_alloc(hak_heap_t *h, hak_tcache_t *tc, size_t size)
 #if HAK_DEBUG
     uintptr_t p = (uintptr_t)hak_fast_alloc_raw(h, tc, hak_debug_request(size));
     /* An exhausted arena may answer with a large run (no canary). */
-    unsigned c = p ? hak_hdr_decode_live(h, ((uint8_t *)p)[-1]) : HAK_NUM_CLASSES;
+    unsigned c = p ? hak_hdr_decode_live(h, hak_hdr_get(p)) : HAK_NUM_CLASSES;
     if (c < HAK_NUM_CLASSES && size <= HAK_DEBUG_MAX)
         hak_debug_on_alloc(p, c, size);
     return (void *)p;
@@ -65,7 +66,7 @@ static inline void *hak_fast_alloc(hak_heap_t *h, hak_tcache_t *tc, size_t size)
 static inline void hak_cache_push(hak_heap_t *h, hak_tcache_t *tc, uintptr_t p, unsigned c)
 {
     hak_debug_on_free(p, c);
-    ((uint8_t *)p)[-1] = hak_hdr_free(h, c);
+    hak_hdr_set(p, hak_hdr_free(h, c));
     hak_tbin_t *bin = &tc->bins[c];
     if (HAK_UNLIKELY(bin->room == 0)) {
         hak_free_overflow(h, tc, (void *)p, c);
@@ -83,11 +84,11 @@ static inline void hak_cache_push(hak_heap_t *h, hak_tcache_t *tc, uintptr_t p, 
 static inline void hak_fast_free(hak_heap_t *h, hak_tcache_t *tc, void *ptr)
 {
     uintptr_t p = (uintptr_t)ptr;
-    if (HAK_UNLIKELY(!hak_in_arena(h, p))) {
+    if (HAK_UNLIKELY(!hak_in_arena_fast(h, p))) {
         hak_free_other(h, tc, ptr, HAK_NUM_CLASSES);
         return;
     }
-    unsigned c = hak_hdr_decode_live(h, ((const uint8_t *)p)[-1]);
+    unsigned c = hak_hdr_decode_live(h, hak_hdr_get(p));
     if (HAK_UNLIKELY(c >= HAK_NUM_SMALL)) {
         hak_free_other(h, tc, ptr, c);
         return;

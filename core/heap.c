@@ -34,13 +34,25 @@ static hak_tcache_t *cache_setup(hak_heap_t *h, hak_tcache_t *tc)
     }
     tc->heap = h;
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
+        tc->owed[c] = 0;
         tc->bins[c].room = hak_geom[c].cache_max;
         tc->bins[c].refill = HAK_BATCH_FIRST < hak_geom[c].batch ? HAK_BATCH_FIRST : hak_geom[c].batch;
     }
     tc->state = HAK_TC_LIVE;
+    tc->fast_limit = (size_t)HAK_SMALL_MAX + 1u;
+    tc->mid_limit = (size_t)HAK_MID_MAX + 1u;
     if (h->hooks.cache_started)
         h->hooks.cache_started(h, tc);
     return tc;
+}
+
+/* cache_setup for the refill and flush paths: a live cache of this heap
+ * (the usual case) is checked inline, without the call. */
+static inline hak_tcache_t *cache_live(hak_heap_t *h, hak_tcache_t *tc)
+{
+    if (HAK_LIKELY(tc->state == HAK_TC_LIVE && tc->heap == h))
+        return tc;
+    return cache_setup(h, tc);
 }
 
 /* Takes one block of class c without a cache; 0 when none is left. */
@@ -50,7 +62,7 @@ static void *take_one(hak_heap_t *h, unsigned c)
     uintptr_t p = hak_central_take(h, c, 1, &got);
     if (!got)
         return 0;
-    ((uint8_t *)p)[-1] = hak_hdr_live(h, c);
+    hak_hdr_set(p, hak_hdr_live(h, c));
     return (void *)p;
 }
 
@@ -76,7 +88,7 @@ static void *alloc_exhausted(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
 
 void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
 {
-    tc = cache_setup(h, tc);
+    tc = cache_live(h, tc);
     if (!tc)
         return hak_out_of_memory();
     hak_tbin_t *bin = &tc->bins[c];
@@ -90,28 +102,38 @@ void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
     if (got > 1u && !hak_in_arena(h, next))
         hak_fault("corrupted free list (cached block's link)", (void *)p);
     if (tc->state == HAK_TC_LIVE) {
+        tc->owed[c] += got;
         bin->head = next;
         bin->room = hak_geom[c].cache_max - (got - 1u);
         if (bin->refill < hak_geom[c].batch)
             bin->refill = 2u * bin->refill < hak_geom[c].batch ? 2u * bin->refill : hak_geom[c].batch;
     }
-    ((uint8_t *)p)[-1] = hak_hdr_live(h, c);
+    hak_hdr_set(p, hak_hdr_live(h, c));
     return (void *)p;
+}
+
+/* Of n blocks a live cache returns, those beyond what it took from the
+ * heap were allocated by other threads (hak_class_stats_t.remote_frees). */
+static uint32_t remote_count(hak_tcache_t *tc, unsigned c, uint32_t n)
+{
+    uint64_t own = tc->owed[c] < n ? tc->owed[c] : n;
+    tc->owed[c] -= own;
+    return n - (uint32_t)own;
 }
 
 void hak_free_overflow(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
 {
     uintptr_t p = (uintptr_t)ptr;
-    tc = cache_setup(h, tc);
+    tc = cache_live(h, tc);
     if (!tc || tc->state != HAK_TC_LIVE) {
         hak_link_store(h, p, 0);
-        hak_central_give(h, c, p, 1);
+        hak_central_give(h, c, p, 1, 0);
         return;
     }
     hak_tbin_t *bin = &tc->bins[c];
     if (bin->room == 0) {
         uint32_t n = hak_geom[c].batch;
-        bin->head = hak_central_flush(h, c, bin->head, n);
+        bin->head = hak_central_flush(h, c, bin->head, n, remote_count(tc, c, n));
         bin->room = n;
     }
     hak_link_store(h, p, bin->head);
@@ -143,7 +165,7 @@ void *hak_alloc_nocache(hak_heap_t *h, size_t size)
     if (!p)
         p = (uintptr_t)alloc_exhausted(h, 0, c);
     if (HAK_DEBUG && p && size <= HAK_DEBUG_MAX) {
-        unsigned k = hak_hdr_decode_live(h, ((uint8_t *)p)[-1]);
+        unsigned k = hak_hdr_decode_live(h, hak_hdr_get(p));
         if (k < HAK_NUM_CLASSES)
             hak_debug_on_alloc(p, k, size);
     }
@@ -162,17 +184,19 @@ void *hak_alloc_with(hak_heap_t *h, hak_tcache_t *tc, size_t size)
 
 /* Frees a validated block of class c: into the cache, or straight to its
  * slab without one. */
-static void free_block(hak_heap_t *h, hak_tcache_t *tc, uintptr_t p, unsigned c)
+__attribute__((always_inline)) static inline void free_block(hak_heap_t *h, hak_tcache_t *tc, uintptr_t p, unsigned c)
 {
     if (!HAK_WITH_ARENA_API || tc) {
         hak_cache_push(h, tc, p, c);
         return;
     }
     hak_debug_on_free(p, c);
-    ((uint8_t *)p)[-1] = hak_hdr_free(h, c);
+    hak_hdr_set(p, hak_hdr_free(h, c));
     hak_link_store(h, p, 0);
-    hak_central_give(h, c, p, 1);
+    hak_central_give(h, c, p, 1, 0);
 }
+
+static void free_other(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c);
 
 #if HAK_WITH_ARENA_API
 void hak_free_nocache(hak_heap_t *h, void *ptr)
@@ -180,21 +204,44 @@ void hak_free_nocache(hak_heap_t *h, void *ptr)
     uintptr_t p = (uintptr_t)ptr;
     if (!ptr)
         return;
-    unsigned c = hak_in_arena(h, p) ? hak_hdr_decode_live(h, ((const uint8_t *)p)[-1])
+    unsigned c = hak_in_arena(h, p) ? hak_hdr_decode_live(h, hak_hdr_get(p))
                                     : HAK_NUM_CLASSES;
-    hak_free_other(h, 0, ptr, c);
+    free_other(h, 0, ptr, c);
 }
 #endif /* HAK_WITH_ARENA_API */
 
-void *hak_alloc_mid(hak_heap_t *h, hak_tcache_t *tc, size_t size)
+/* An allocation through a cache that is not live: the first one of a
+ * thread (or of the process, before the heap is set up), one after the
+ * thread's cache was handed back, or any in tool mode. */
+__attribute__((noinline)) static void *alloc_not_live(hak_heap_t *h, hak_tcache_t *tc, size_t size)
 {
+    if (hak_heap_init(h) < 0)
+        return hak_out_of_memory();
+    if (h->tool)
+        return h->tool->alloc(h, size, 16, 0);
     if (size > HAK_MID_MAX)
         return hak_alloc_large(h, size);
     unsigned c = hak_size_class(size);
     return hak_bin_pop(h, tc, &tc->bins[c], c);
 }
 
-void hak_free_other(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
+/* A large size, or a cache that is not live. */
+__attribute__((noinline)) static void *alloc_mid_other(hak_heap_t *h, hak_tcache_t *tc, size_t size)
+{
+    return tc->mid_limit ? hak_alloc_large(h, size) : alloc_not_live(h, tc, size);
+}
+
+void *hak_alloc_mid(hak_heap_t *h, hak_tcache_t *tc, size_t size)
+{
+    /* mid_limit: HAK_MID_MAX + 1 in a live cache, 0 otherwise (heap.h). */
+    if (HAK_UNLIKELY(size >= tc->mid_limit))
+        return alloc_mid_other(h, tc, size);
+    unsigned c = hak_size_class(size);
+    return hak_bin_pop(h, tc, &tc->bins[c], c);
+}
+
+/* hak_free_other without tool mode's detour. */
+static void free_other(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
 {
     uintptr_t p = (uintptr_t)ptr;
     if (c < HAK_NUM_CLASSES && hak_in_arena(h, p)) {
@@ -206,20 +253,38 @@ void hak_free_other(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
     hak_free_special(h, tc, ptr);
 }
 
+void hak_free_other(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
+{
+    uintptr_t p = (uintptr_t)ptr;
+    if (c < HAK_NUM_CLASSES && hak_in_arena(h, p)) {
+        if (!hak_slab_owns(h, p, c))
+            hak_fault("free(): invalid pointer (not the start of a block)", ptr);
+        free_block(h, tc, p, c);
+        return;
+    }
+    /* Tool mode's frees all come this way: its free fast path sends every
+     * pointer here with c = HAK_NUM_CLASSES. */
+    if (HAK_UNLIKELY(h->tool)) {
+        h->tool->free(h, ptr);
+        return;
+    }
+    hak_free_special(h, tc, ptr);
+}
+
 /* An aligned pointer q inside block p (q - p >= 16) carries a record in the
  * 8 bytes before it: the offset q - p and a keyed copy at q - 8 and q - 6,
  * and the ALIGNED tag at q - 1. The record stays clear of p's free-list
  * link (p's first 8 bytes), so a double free of q is still recognised. */
-static void aligned_record(const hak_heap_t *h, uintptr_t q, uintptr_t p)
+HAK_NO_ASAN static void aligned_record(const hak_heap_t *h, uintptr_t q, uintptr_t p)
 {
     uint16_t *rec = (uint16_t *)(q - 8u);
     rec[0] = (uint16_t)(q - p);
     rec[1] = (uint16_t)(rec[0] ^ h->slab_key);
-    ((uint8_t *)q)[-1] = hak_hdr_live(h, HAK_CLASS_ALIGNED);
+    hak_hdr_set(q, hak_hdr_live(h, HAK_CLASS_ALIGNED));
 }
 
 /* The block an aligned pointer q lives in; reports a bad record (fatal). */
-static uintptr_t aligned_inner(hak_heap_t *h, uintptr_t q, uintptr_t *off_out)
+HAK_NO_ASAN static uintptr_t aligned_inner(hak_heap_t *h, uintptr_t q, uintptr_t *off_out)
 {
     const uint16_t *rec = (const uint16_t *)(q - 8u);
     uintptr_t off = rec[0];
@@ -240,7 +305,7 @@ void hak_free_special(hak_heap_t *h, hak_tcache_t *tc, void *ptr)
             hak_fault("free(): misaligned pointer", ptr);
         hak_fault("free(): pointer not allocated by hakmem (not in this arena)", ptr);
     }
-    uint8_t byte = ((const uint8_t *)p)[-1];
+    uint8_t byte = hak_hdr_get(p);
     unsigned c = hak_hdr_decode_live(h, byte);
     if (c == HAK_CLASS_LARGE) {
         hak_large_free(h, ptr);
@@ -248,16 +313,12 @@ void hak_free_special(hak_heap_t *h, hak_tcache_t *tc, void *ptr)
     }
     if (c == HAK_CLASS_ALIGNED) {
         uintptr_t off, inner = aligned_inner(h, p, &off);
-        unsigned ic = hak_hdr_decode_live(h, ((const uint8_t *)inner)[-1]);
-        /* An exhausted arena may have served the mid-size request behind
-         * an aligned pointer with a run of chunks. */
-        if (ic == HAK_CLASS_LARGE) {
-            hak_large_free(h, (void *)inner);
-            return;
-        }
-        if (ic >= HAK_NUM_CLASSES)
+        unsigned ic = hak_hdr_decode_live(h, hak_hdr_get(inner));
+        /* The block may be a run of chunks: an exhausted class falls back
+         * to one (alloc_exhausted). */
+        if (ic >= HAK_NUM_CLASSES && ic != HAK_CLASS_LARGE)
             hak_fault("free(): double free (aligned pointer whose block is not live)", ptr);
-        hak_free_other(h, tc, (void *)inner, ic);
+        free_other(h, tc, (void *)inner, ic);
         return;
     }
     unsigned freed = (uint8_t)(byte ^ HAK_HDR_KEY);
@@ -298,7 +359,7 @@ size_t hak_block_usable(hak_heap_t *h, const void *ptr)
     uintptr_t p = (uintptr_t)ptr;
     if (!hak_in_arena(h, p))
         hak_fault("malloc_usable_size(): pointer not allocated by hakmem (not in this arena)", ptr);
-    unsigned c = hak_hdr_decode_live(h, ((const uint8_t *)p)[-1]);
+    unsigned c = hak_hdr_decode_live(h, hak_hdr_get(p));
     if (c < HAK_NUM_CLASSES && hak_slab_owns(h, p, c))
         return HAK_DEBUG ? hak_debug_size(p, c) : hak_geom[c].usable;
     if (c == HAK_CLASS_LARGE)
@@ -313,7 +374,7 @@ size_t hak_block_usable(hak_heap_t *h, const void *ptr)
 void *hak_resize(hak_heap_t *h, hak_tcache_t *tc, void *ptr, size_t size)
 {
     size_t old = hak_block_usable(h, ptr);
-    unsigned c = hak_hdr_decode_live(h, ((const uint8_t *)ptr)[-1]);
+    unsigned c = hak_hdr_decode_live(h, hak_hdr_get((uintptr_t)ptr));
     if (c == HAK_CLASS_LARGE) {
         /* A large block shrinks in place (its tail goes back at once) or
          * grows in place when the chunks after it are free; a size that
@@ -361,7 +422,7 @@ void hak_cache_flush(hak_heap_t *h, hak_tcache_t *tc)
         hak_tbin_t *bin = &tc->bins[c];
         uint32_t n = hak_tbin_count(bin, c, tc->state);
         if (n)
-            hak_central_give(h, c, bin->head, n);
+            hak_central_give(h, c, bin->head, n, remote_count(tc, c, n));
         bin->head = 0;
         bin->room = hak_geom[c].cache_max;
     }
@@ -376,4 +437,6 @@ void hak_cache_release(hak_heap_t *h, hak_tcache_t *tc)
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
         tc->bins[c].room = 0;
     tc->state = HAK_TC_DEAD;
+    tc->fast_limit = 0;
+    tc->mid_limit = 0;
 }

@@ -46,6 +46,11 @@ typedef struct hak_slab {
     uint32_t npurged;          /* free blocks in purged pages (slab_purge.h) */
     uint16_t purged;           /* purged pages, bit per 4 KiB page */
     uint16_t purge_mark;       /* purge again when blocks in use fall to half this */
+    uint32_t warm_end;         /* bytes from the slab's start that may have
+                                * been touched (whole pages): a slab cut
+                                * from memory that read as zero is touched
+                                * only as far as it is carved (statistics:
+                                * the resident estimate) */
 } hak_slab_t;
 
 _Static_assert(sizeof(hak_slab_t) < HAK_SLAB_DATA_OFF,
@@ -60,6 +65,7 @@ typedef struct hak_central {
     hak_slab_t *carving;       /* slab with uncarved blocks left, or NULL */
     hak_slab_t *empty;         /* one retained empty slab, or NULL */
     uint64_t refills, flushes;
+    uint64_t remote_frees;     /* hak_class_stats_t.remote_frees */
     uint32_t nxfer;            /* full batches parked in xfer[] */
     uint32_t xfer_credit;      /* parks allowed: earned by refills, so that
                                 * batches are parked only while some thread
@@ -96,14 +102,56 @@ static inline uint32_t hak_tbin_count(const hak_tbin_t *bin, unsigned c, uint32_
 }
 
 typedef struct hak_tcache {
+    /* Sizes below it take the small allocation fast path: HAK_SMALL_MAX + 1
+     * while the cache is live, 0 otherwise, so that every allocation
+     * through a cache that is not live (a new thread's placeholder, a dead
+     * cache, any cache of a heap in tool mode) goes to hak_alloc_mid,
+     * which sets the cache up or leaves for the port's tool mode. */
+    size_t fast_limit;
+    /* The same for hak_alloc_mid: HAK_MID_MAX + 1 while live, 0 otherwise
+     * (sizes from it on are large, or go where a cache not live sends
+     * them). */
+    size_t mid_limit;
     hak_tbin_t bins[HAK_NUM_CLASSES];
     uint32_t state;            /* HAK_TC_* */
     const struct hak_heap *heap; /* the arena it caches for, once live */
+    /* Per class, blocks the cache took from the heap and has not returned
+     * (slow paths only): a flush that returns more counts the excess as
+     * remote frees (hak_class_stats_t.remote_frees). */
+    uint64_t owed[HAK_NUM_CLASSES];
 } hak_tcache_t;
 
 
 /* The core's state of one arena (the public hak_arena_t). */
 typedef struct hak_heap hak_heap_t;
+
+/* Tool mode (hak_heap_set_tool): a port whose program runs under a memory
+ * checker (valgrind, AddressSanitizer) takes every allocation and free of
+ * an arena off the fast paths into its own functions, which annotate the
+ * blocks for the checker and do the work with the uncached calls
+ * (hak_alloc_nocache, hak_alloc_aligned without a cache, hak_free_nocache,
+ * hak_block_usable), which never come back here. The core itself marks
+ * the memory it hands over, so that the checker knows what nobody may
+ * touch. Functions a port's tool mode does not need may be NULL except
+ * alloc and free. */
+#define HAK_MARK_HIDDEN 0  /* nobody may touch it: free slab blocks and
+                            * their headers, free chunks, a large block's
+                            * run but for its user bytes */
+#define HAK_MARK_OPEN 1    /* the core's own from now on: a slab's header,
+                            * a run it sets up */
+typedef struct hak_tool_hooks {
+    /* The malloc family: aligned blocks (align > 16), zeroed ones. */
+    void *(*alloc)(hak_heap_t *heap, size_t size, size_t align, int zero);
+    void *(*realloc)(hak_heap_t *heap, void *p, size_t size);
+    void (*free)(hak_heap_t *heap, void *p);
+    size_t (*usable)(hak_heap_t *heap, const void *p);
+    /* A range of the arena changes hands (HAK_MARK_*), told before the
+     * core touches it (OPEN) or after its last touch (HIDDEN). */
+    void (*mark)(hak_heap_t *heap, uintptr_t p, size_t n, int how);
+    /* Brackets (on 1, then 0) a walk of free blocks the core makes outside
+     * the port's own calls: hak_heap_check. */
+    void (*quiet)(hak_heap_t *heap, int on);
+} hak_tool_hooks_t;
 
 /* Hooks a port sets before first use (each may be NULL). */
 typedef struct hak_port_hooks {
@@ -133,6 +181,11 @@ typedef struct hak_port_hooks {
      * every hak_heap_decay_ms(heap) / 4 ms, so that memory freed before a
      * program goes quiet goes back without further calls. */
     void (*start_purger)(hak_heap_t *heap);
+    /* Adds to cached[c], for each class c, the blocks held in the caches of
+     * `heap` that are live now (for the statistics; the port reads caches
+     * whose owners keep running, so the figure is an estimate). Called with
+     * no core lock held. NULL: cached blocks count as in use. */
+    void (*count_cached)(hak_heap_t *heap, uint64_t cached[HAK_NUM_CLASSES]);
 } hak_port_hooks_t;
 
 struct hak_heap {
@@ -146,6 +199,9 @@ struct hak_heap {
                                 * the power-of-two window around all the
                                 * chunks the arena can ever have */
     uintptr_t ptr_key;         /* free-list encoding key */
+    /* The free fast path's copy of span16, which tool mode sets to 0 so
+     * that every free leaves it before touching any block. */
+    uintptr_t fast_span16;
     uint32_t slab_key;
     uint8_t ready;
     /* Written at setup. */
@@ -158,6 +214,8 @@ struct hak_heap {
     hak_port_hooks_t hooks;
     hak_lock_t init_lock;
     uint64_t caches_released;  /* caches handed back (hak_cache_release) */
+    uint32_t report;           /* HAK_REPORT_* of its parameters */
+    const hak_tool_hooks_t *tool; /* tool mode, or NULL */
     uint32_t purger_started;   /* hooks.start_purger was called */
     hak_chunks_t chunks;
     hak_central_t central[HAK_NUM_CLASSES];
@@ -193,6 +251,17 @@ int hak_heap_setup(hak_heap_t *h, uintptr_t base, size_t len, unsigned flags,
 static inline int hak_heap_ready(const hak_heap_t *heap)
 {
     return __atomic_load_n(&heap->ready, __ATOMIC_ACQUIRE);
+}
+
+/* Puts a heap in tool mode (see hak_tool_hooks_t): called by the port
+ * after hak_heap_setup, before the heap is in use. */
+void hak_heap_set_tool(hak_heap_t *h, const hak_tool_hooks_t *tool);
+
+/* Tells the port's tool mode, if any, that [p, p + n) changes hands. */
+static inline void hak_tool_mark(hak_heap_t *h, uintptr_t p, size_t n, int how)
+{
+    if (h->tool && h->tool->mark)
+        h->tool->mark(h, p, n, how);
 }
 
 /* Makes sure `heap` is set up, calling hooks.start the first time
@@ -240,9 +309,9 @@ uint32_t hak_heap_decay_ms(const hak_heap_t *heap);
  * previous cap. */
 size_t hak_heap_limit_set(hak_heap_t *heap, size_t bytes);
 
-/* Fills *out (see hak_arena_stats_t in hakmem.h). Blocks in caches count
- * as in use: only their owners know them. Takes each lock in turn. */
-void hak_heap_stats(hak_heap_t *heap, hak_arena_stats_t *out);
+/* Fills *out (see hak_stats_t in hakmem.h). Blocks in caches count as in
+ * use unless hooks.count_cached finds them. Takes each lock in turn. */
+void hak_heap_stats(hak_heap_t *heap, hak_stats_t *out);
 
 /* Slow path of allocation of class c: sets the cache up if needed, refills
  * it and returns a block, or NULL when memory is exhausted. */
@@ -252,7 +321,9 @@ void *hak_alloc_refill(hak_heap_t *heap, hak_tcache_t *cache, unsigned c);
  * validated: sets the cache up or flushes a batch, then caches p. */
 void hak_free_overflow(hak_heap_t *heap, hak_tcache_t *cache, void *p, unsigned c);
 
-/* Allocation of a mid size (HAK_SMALL_MAX < size <= HAK_MID_MAX). */
+/* Allocation the small fast path does not take: a size above
+ * HAK_SMALL_MAX, any size through a cache that is not live (see
+ * fast_limit), and in tool mode every size (to the port's tool hooks). */
 void *hak_alloc_mid(hak_heap_t *heap, hak_tcache_t *cache, size_t size);
 
 /* Free of anything the small fast path does not take: a mid block (fully

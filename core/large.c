@@ -14,6 +14,24 @@ typedef struct hak_large {
 
 _Static_assert(sizeof(hak_large_t) < MIN_OFFSET, "room for the header byte");
 
+/* The run's header, and the block's header byte, live in memory that a
+ * tool mode hides from everyone but the core (HAK_NO_ASAN: config.h). */
+HAK_NO_ASAN static void header_set(hak_heap_t *h, uintptr_t run, uintptr_t user)
+{
+    hak_large_t *hdr = (hak_large_t *)run;
+    hdr->magic = user ? LARGE_MAGIC(h, run) : 0;
+    if (user) {
+        hdr->user = user;
+        hak_hdr_set(user, hak_hdr_live(h, HAK_CLASS_LARGE));
+    }
+}
+
+HAK_NO_ASAN static int header_is(const hak_heap_t *h, uintptr_t run, uintptr_t user)
+{
+    const hak_large_t *hdr = (const hak_large_t *)run;
+    return hdr->magic == LARGE_MAGIC(h, run) && hdr->user == user;
+}
+
 void *hak_large_alloc(hak_heap_t *h, size_t size, size_t align, int *zeroed)
 {
     if (hak_heap_init(h) < 0)
@@ -33,11 +51,10 @@ void *hak_large_alloc(hak_heap_t *h, size_t size, size_t align, int *zeroed)
         if (!run)
             return 0;
     }
-    hak_large_t *hdr = (hak_large_t *)run;
-    hdr->magic = LARGE_MAGIC(h, run);
-    hdr->user = run + off;
-    ((uint8_t *)hdr->user)[-1] = hak_hdr_live(h, HAK_CLASS_LARGE);
-    return (void *)hdr->user;
+    header_set(h, run, run + off);
+    /* Tool mode: the whole run is hidden; the port opens the user bytes. */
+    hak_tool_mark(h, run, chunks << HAK_CHUNK_SHIFT, HAK_MARK_HIDDEN);
+    return (void *)(run + off);
 }
 
 /* Returns the run of live large block p (storing its chunk count), or
@@ -45,10 +62,7 @@ void *hak_large_alloc(hak_heap_t *h, size_t size, size_t align, int *zeroed)
 static uintptr_t live_run(hak_heap_t *h, const void *p, uint32_t *n, const char *what)
 {
     uintptr_t run = hak_chunks_large_run(&h->chunks, (uintptr_t)p, n);
-    if (!run)
-        hak_fault(what, p);
-    const hak_large_t *hdr = (const hak_large_t *)run;
-    if (hdr->magic != LARGE_MAGIC(h, run) || hdr->user != (uintptr_t)p)
+    if (!run || !header_is(h, run, (uintptr_t)p))
         hak_fault(what, p);
     return run;
 }
@@ -57,7 +71,8 @@ void hak_large_free(hak_heap_t *h, void *p)
 {
     uint32_t n;
     uintptr_t run = live_run(h, p, &n, "free(): invalid pointer or double free (large block)");
-    ((hak_large_t *)run)->magic = 0;
+    header_set(h, run, 0);
+    hak_tool_mark(h, run, (size_t)n << HAK_CHUNK_SHIFT, HAK_MARK_HIDDEN);
     hak_chunks_free(&h->chunks, run, n);
     hak_heap_tick(h);
 }
@@ -79,13 +94,17 @@ void hak_large_shrink(hak_heap_t *h, void *p, size_t new_size)
      * buffer by small steps inside its usable size costs no system call. */
     if (keep >= n)
         return;
+    hak_tool_mark(h, run + ((uintptr_t)keep << HAK_CHUNK_SHIFT), (size_t)(n - keep) << HAK_CHUNK_SHIFT,
+                  HAK_MARK_HIDDEN);
     hak_chunks_shrink(&h->chunks, run, n, keep);
 #if HAK_PLAT_HAS_PURGE
     /* The rest of the last kept chunk, page by page. */
     uintptr_t lo = (end + HAK_PLAT_PAGE_SIZE - 1u) & ~(uintptr_t)(HAK_PLAT_PAGE_SIZE - 1u);
     uintptr_t hi = run + ((uintptr_t)keep << HAK_CHUNK_SHIFT);
-    if (h->chunks.can_purge && hi > lo)
-        hak_plat_purge((void *)lo, hi - lo);
+    if (h->chunks.can_purge && hi > lo && hak_plat_purge((void *)lo, hi - lo)) {
+        __atomic_fetch_add(&h->chunks.purged_total, hi - lo, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&h->chunks.purges, 1, __ATOMIC_RELAXED);
+    }
 #endif
 }
 

@@ -34,6 +34,24 @@ int hak_slab_block_purged(const hak_slab_t *s, unsigned c, uint32_t j)
     return s->purged && (block_pages(c, j) & s->purged) != 0;
 }
 
+/* Purged pages of mask `pages` that lie below the slab's warm_end (the
+ * others are counted cold already), in bytes. */
+static uint64_t purged_below_warm(const hak_slab_t *s, uint32_t pages)
+{
+    uint32_t warm_pages = s->warm_end >> PAGE_SHIFT;
+    uint32_t below = warm_pages >= 32u ? pages : pages & ((1u << warm_pages) - 1u);
+    uint64_t n = 0;
+    for (; below; below &= below - 1u) /* no libgcc popcount in the core */
+        n++;
+    return n << PAGE_SHIFT;
+}
+
+uint64_t hak_slab_cold_bytes(const hak_slab_t *s, unsigned c)
+{
+    uint64_t bytes = (uint64_t)1 << hak_geom[c].slab_shift;
+    return bytes - s->warm_end + purged_below_warm(s, s->purged);
+}
+
 static uint32_t block_index(const hak_slab_t *s, unsigned c, uintptr_t b)
 {
     return (uint32_t)((b - (uintptr_t)s - HAK_SLAB_DATA_OFF) / hak_geom[c].stride);
@@ -65,6 +83,7 @@ uint32_t hak_slab_purge_maybe(hak_heap_t *h, hak_central_t *cl, hak_slab_t *s, u
     if (!fresh)
         return 0;
     s->purged = (uint16_t)(s->purged | fresh);
+    hak_chunks_cold_add(&h->chunks, (int64_t)purged_below_warm(s, fresh));
     /* Relink, in address order, the listed blocks clear of purged pages. */
     uintptr_t list = 0;
     uint32_t kept = 0;
@@ -93,8 +112,9 @@ uint32_t hak_slab_purge_maybe(hak_heap_t *h, hak_central_t *cl, hak_slab_t *s, u
 #if HAK_PLAT_HAS_PURGE
         size_t bytes = (size_t)(end - page) << PAGE_SHIFT;
         hak_plat_purge((void *)((uintptr_t)s + ((uintptr_t)page << PAGE_SHIFT)), bytes);
-        /* Under the class lock only: the total is shared with the chunks. */
+        /* Under the class lock only: the totals are shared with the chunks. */
         __atomic_fetch_add(&h->chunks.purged_total, bytes, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&h->chunks.purges, 1, __ATOMIC_RELAXED);
 #endif
         page = end;
     }
@@ -111,7 +131,7 @@ uint32_t hak_slab_restore(hak_heap_t *h, hak_slab_t *s, unsigned c)
         if (!hak_slab_block_purged(s, c, j))
             continue;
         uintptr_t b = (uintptr_t)s + HAK_SLAB_DATA_OFF + (uintptr_t)j * g->stride;
-        ((uint8_t *)b)[-1] = free_hdr;
+        hak_hdr_set(b, free_hdr);
         hak_debug_poison(b, c);
         hak_link_store(h, b, list);
         list = b;
@@ -119,6 +139,8 @@ uint32_t hak_slab_restore(hak_heap_t *h, hak_slab_t *s, unsigned c)
     }
     if (restored != s->npurged)
         hak_fault("slab purge bookkeeping broken in slab", s);
+    /* The restored blocks' headers and links touch their pages again. */
+    hak_chunks_cold_add(&h->chunks, -(int64_t)purged_below_warm(s, s->purged));
     s->free = list;
     s->nfree += restored;
     s->npurged = 0;
@@ -126,3 +148,11 @@ uint32_t hak_slab_restore(hak_heap_t *h, hak_slab_t *s, unsigned c)
     return restored;
 }
 #endif /* HAK_PLAT_HAS_PURGE */
+
+#if !HAK_PLAT_HAS_PURGE
+uint64_t hak_slab_cold_bytes(const hak_slab_t *s, unsigned c)
+{
+    /* No page is ever purged: only the untouched tail is cold. */
+    return ((uint64_t)1 << hak_geom[c].slab_shift) - s->warm_end;
+}
+#endif

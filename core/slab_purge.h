@@ -25,6 +25,10 @@ uint32_t hak_slab_purge_maybe(hak_heap_t *h, hak_central_t *cl, hak_slab_t *s, u
  * Returns the number of blocks restored. */
 uint32_t hak_slab_restore(hak_heap_t *h, hak_slab_t *s, unsigned c);
 
+/* Bytes of slab s (class c) known not resident: pages never touched
+ * (from warm_end on) and purged pages below warm_end. */
+uint64_t hak_slab_cold_bytes(const hak_slab_t *s, unsigned c);
+
 /* 1 if block j of slab s (class c) lies in a purged page. */
 int hak_slab_block_purged(const hak_slab_t *s, unsigned c, uint32_t j);
 

@@ -106,8 +106,8 @@ static int arena_consistent(hak_arena_t *a)
     hak_arena_stats_t s;
     if (hak_arena_stats(a, &s) != 0 || hak_arena_check(a) != 0)
         return 0;
-    return s.region_bytes == sizeof region && s.in_use_bytes > 0
-           && s.meta_bytes + s.free_bytes + s.in_use_bytes == s.region_bytes;
+    return s.reserved_bytes == sizeof region && s.in_use_bytes > 0
+           && s.meta_bytes + s.free_bytes + s.in_use_bytes == s.reserved_bytes;
 }
 
 int main(void)

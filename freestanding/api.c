@@ -145,20 +145,9 @@ int hak_stats(hak_stats_t *out)
 {
     if (!out)
         return -1;
-    hak_arena_stats_t a;
     unsigned long irq = fs_irq_save();
-    hak_heap_stats(HEAP, &a);
+    hak_heap_stats(HEAP, out);
     fs_irq_restore(irq);
-    __builtin_memset(out, 0, sizeof *out);
-    out->arena_reserved = a.region_bytes;
-    out->arena_committed = a.slab_bytes + a.large_bytes;
-    out->arena_dirty = a.dirty_bytes;
-    out->purged_total = a.purged_bytes;
-    out->slabs = a.slabs;
-    out->large_blocks = a.large_blocks;
-    out->refills = a.refills;
-    out->flushes = a.flushes;
-    out->threads_exited = a.caches_released;
     return 0;
 }
 #endif /* HAK_WITH_STATS */

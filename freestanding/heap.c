@@ -20,6 +20,7 @@ typedef struct fs_cpu_cache {
 static fs_cpu_cache_t caches[FS_NCPUS];
 
 static int heap_start(hak_heap_t *h);
+static void count_cached(hak_heap_t *h, uint64_t cached[HAK_NUM_CLASSES]);
 
 /* In .bss: its span of 0 keeps every pointer off the fast paths until it
  * is set up (free(NULL) works before boot; an allocation fails). */
@@ -39,9 +40,27 @@ int fs_heap_boot(void)
 {
     unsigned long irq = fs_irq_save();
     fs_heap.hooks.start = heap_start;   /* back = NULL: all of it present */
+    fs_heap.hooks.count_cached = count_cached;
     int rc = hak_heap_init(&fs_heap);
     fs_irq_restore(irq);
     return rc;
+}
+
+/* The statistics' view of the CPUs' caches: each bin's count is one word,
+ * read while its CPU may be changing it (an estimate). */
+static void count_cached(hak_heap_t *h, uint64_t cached[HAK_NUM_CLASSES])
+{
+    (void)h;
+    for (unsigned cpu = 0; cpu < FS_NCPUS; cpu++) {
+        const hak_tcache_t *tc = &caches[cpu].tc;
+        if (*(const volatile uint32_t *)&tc->state != HAK_TC_LIVE)
+            continue;
+        for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
+            uint32_t room = *(const volatile uint32_t *)&tc->bins[c].room;
+            if (room < hak_geom[c].cache_max)
+                cached[c] += hak_geom[c].cache_max - room;
+        }
+    }
 }
 
 hak_tcache_t *fs_cache_here(void)

@@ -22,6 +22,7 @@ hak_heap_t hak_hosted_heap = {
         .cache_started = hak_hosted_cache_started,
         .cache_for_caller = hak_hosted_cache_for_caller,
         .start_purger = hak_hosted_start_purger,
+        .count_cached = hak_hosted_count_cached,
     },
 };
 
@@ -35,6 +36,16 @@ __thread hak_tcache_t *hak_hosted_cache __attribute__((tls_model("initial-exec")
 
 #define HEAP (&hak_hosted_heap)
 #define CACHE (hak_hosted_cache)
+/* Tool mode (tool.c): the entry points that do not start on a fast path
+ * (which leaves for tool mode by itself) check it. TOOL_FIRST: also when
+ * the call may be the process's first (the heap decides at its start). */
+#define TOOL (__builtin_expect(hak_hosted_heap.tool != 0, 0))
+#define TOOL_FIRST (__builtin_expect(tool_first(), 0))
+
+static int tool_first(void)
+{
+    return (hak_heap_ready(HEAP) || hak_heap_init(HEAP) == 0) && HEAP->tool != 0;
+}
 
 #ifdef HAK_EXPORT_MALLOC
 #define ALIAS(name) __attribute__((alias(name), visibility("default")))
@@ -105,6 +116,8 @@ HAK_EXPORT void *hak_calloc(size_t count, size_t size)
     if (__builtin_mul_overflow(count, size, &total))
         return enomem();
     if (total > HAK_MID_MAX) {
+        if (TOOL_FIRST)
+            return HEAP->tool->alloc(HEAP, total, 16, 1);
         int zeroed = 0;
         void *p = hak_large_alloc(HEAP, total, 16, &zeroed);
         if (!p)
@@ -127,6 +140,8 @@ HAK_EXPORT void *hak_realloc(void *ptr, size_t size)
         hak_free(ptr);
         return NULL;
     }
+    if (TOOL)
+        return HEAP->tool->realloc(HEAP, ptr, size);
     return hak_resize(HEAP, CACHE, ptr, size);
 }
 
@@ -149,6 +164,8 @@ HAK_EXPORT void *hak_aligned_alloc(size_t alignment, size_t size)
         errno = EINVAL;
         return NULL;
     }
+    if (alignment > 16u && TOOL_FIRST)
+        return HEAP->tool->alloc(HEAP, size, alignment, 0);
     return hak_alloc_aligned(HEAP, CACHE, alignment, size);
 }
 
@@ -157,7 +174,8 @@ HAK_EXPORT int hak_posix_memalign(void **out, size_t alignment, size_t size)
     if (!is_pow2(alignment) || alignment % sizeof(void *))
         return EINVAL;
     int saved = errno;
-    void *p = hak_alloc_aligned(HEAP, CACHE, alignment, size);
+    void *p = alignment > 16u && TOOL_FIRST ? HEAP->tool->alloc(HEAP, size, alignment, 0)
+                                            : hak_alloc_aligned(HEAP, CACHE, alignment, size);
     errno = saved;
     if (!p)
         return ENOMEM;
@@ -203,12 +221,16 @@ int hak_malloc_trim(size_t pad)
 
 HAK_EXPORT size_t hak_usable_size(const void *ptr)
 {
+    if (ptr && TOOL)
+        return HEAP->tool->usable(HEAP, ptr);
     return ptr ? hak_block_usable(HEAP, ptr) : 0;
 }
 
 HAK_EXPORT size_t hak_trim(void)
 {
     hak_cache_flush(HEAP, CACHE);
+    if (TOOL)
+        hak_hosted_tool_trim(HEAP);
     return hak_heap_trim(HEAP);
 }
 
@@ -223,18 +245,7 @@ HAK_EXPORT int hak_stats(hak_stats_t *out)
 {
     if (!out)
         return -1;
-    hak_arena_stats_t a;
-    hak_heap_stats(HEAP, &a);
-    memset(out, 0, sizeof *out);
-    out->arena_reserved = a.region_bytes;
-    out->arena_committed = a.slab_bytes + a.large_bytes;
-    out->arena_dirty = a.dirty_bytes;
-    out->purged_total = a.purged_bytes;
-    out->slabs = a.slabs;
-    out->large_blocks = a.large_blocks;
-    out->refills = a.refills;
-    out->flushes = a.flushes;
-    out->threads_exited = a.caches_released;
+    hak_heap_stats(HEAP, out);
     return 0;
 }
 

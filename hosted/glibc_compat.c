@@ -79,7 +79,7 @@ struct mallinfo2 mallinfo2(void)
     heap_figures(&s);
     struct mallinfo2 m;
     memset(&m, 0, sizeof m);
-    m.arena = to_size(s.region_bytes);
+    m.arena = to_size(s.reserved_bytes);
     m.uordblks = to_size(s.in_use_bytes);
     m.fordblks = to_size(s.free_bytes);
     m.hblks = to_size(s.large_blocks);
@@ -97,7 +97,7 @@ struct mallinfo mallinfo(void)
     heap_figures(&s);
     struct mallinfo m;
     memset(&m, 0, sizeof m);
-    m.arena = to_int(s.region_bytes);
+    m.arena = to_int(s.reserved_bytes);
     m.uordblks = to_int(s.in_use_bytes);
     m.fordblks = to_int(s.free_bytes);
     m.hblks = to_int(s.large_blocks);
@@ -123,7 +123,7 @@ void malloc_stats(void)
             "large blocks     = %llu (%llu bytes)\n"
             "slabs            = %llu (%llu bytes)\n"
             "unpurged bytes   = %llu (purged so far: %llu)\n",
-            hak_version(), (unsigned long long)s.region_bytes,
+            hak_version(), (unsigned long long)s.reserved_bytes,
             (unsigned long long)s.in_use_bytes, (unsigned long long)s.free_bytes,
             (unsigned long long)s.large_blocks, (unsigned long long)s.large_bytes,
             (unsigned long long)s.slabs, (unsigned long long)s.slab_bytes,
@@ -168,9 +168,9 @@ int malloc_info(int options, FILE *fp)
                     (unsigned long long)s.slabs, (unsigned long long)s.slab_bytes,
                     (unsigned long long)s.large_blocks, (unsigned long long)s.large_bytes,
                     (unsigned long long)s.in_use_bytes, (unsigned long long)s.free_bytes,
-                    (unsigned long long)s.meta_bytes, (unsigned long long)s.region_bytes,
+                    (unsigned long long)s.meta_bytes, (unsigned long long)s.reserved_bytes,
                     (unsigned long long)s.dirty_bytes, (unsigned long long)s.purged_bytes,
-                    (unsigned long long)s.region_bytes, (unsigned long long)s.region_bytes);
+                    (unsigned long long)s.reserved_bytes, (unsigned long long)s.reserved_bytes);
     return n < 0 ? -1 : 0;
 }
 
@@ -180,7 +180,8 @@ int malloc_info(int options, FILE *fp)
  *   M_MXFAST            no fastbins; thread caches are per size class
  *   M_TRIM_THRESHOLD,   free memory goes back by hakmem's own rule (at once
  *   M_TOP_PAD           past 48 MiB unpurged, down to 24 MiB, and what stays
- *                       unused for a second), fixed for the process heap
+ *                       unused for a second), set at start by HAKMEM_PURGE_*
+ *                       and HAKMEM_WARM_RESERVE (hosted/config.c)
  *   M_MMAP_THRESHOLD,   large blocks (above 32783 bytes, fixed by the size
  *   M_MMAP_MAX          class table) are chunk runs of the heap, not mmaps
  *   M_ARENA_MAX,        one heap with per-thread caches, no arenas to count

@@ -99,17 +99,18 @@ static uintptr_t window_found_by_kernel(size_t *len)
 
 int hak_hosted_heap_start(hak_heap_t *heap)
 {
-    static const hak_arena_params_t params = {
-        .purge_high = HAK_PURGE_HIGH,
-        .purge_low = HAK_PURGE_LOW,
-        .decay_ms = HAK_PURGE_DECAY_MS,
-    };
+    /* The purge parameters: HAKMEM_PURGE_* and HAKMEM_WARM_RESERVE, or
+     * the defaults of core/config.h. */
+    hak_hosted_config_load();
     size_t len = WINDOW_MAX;
     uintptr_t at = UNDER_SANITIZER ? 0 : window_below_mappings();
     if (!at)
         at = window_found_by_kernel(&len);
     if (!at)
         return -1;
-    return hak_heap_setup(heap, at, len,
-                          HAK_ARENA_ZEROED | HAK_ARENA_PURGEABLE | HAK_ARENA_PURGED_ZERO, &params);
+    if (hak_heap_setup(heap, at, len, HAK_ARENA_ZEROED | HAK_ARENA_PURGEABLE | HAK_ARENA_PURGED_ZERO,
+                       &hak_hosted_config.heap) != 0)
+        return -1;
+    hak_hosted_tool_attach(heap); /* under valgrind or ASan (tool.c) */
+    return 0;
 }

@@ -36,8 +36,55 @@ hak_tcache_t *hak_hosted_cache_for_caller(hak_heap_t *heap) HAK_INTERNAL;
 int hak_hosted_heap_start(hak_heap_t *heap) HAK_INTERNAL;
 int hak_hosted_heap_back(hak_heap_t *heap, uintptr_t at, size_t bytes) HAK_INTERNAL;
 
+/* Port hook (hooks.count_cached): adds up the blocks held in the live
+ * threads' caches, per class (lifecycle.c). */
+void hak_hosted_count_cached(hak_heap_t *heap, uint64_t cached[HAK_NUM_CLASSES]) HAK_INTERNAL;
+
 /* Port hook: registers the calling thread's cache for release at thread exit
- * and, once per process, the fork handlers. */
+ * (and on the list of live caches) and, once per process, the fork
+ * handlers. */
 void hak_hosted_cache_started(hak_heap_t *heap, hak_tcache_t *cache) HAK_INTERNAL;
+
+/* The settings of the HAKMEM_* environment variables (config.c). */
+enum { HAK_STATS_OFF, HAK_STATS_STDERR, HAK_STATS_FILE };
+typedef struct hak_hosted_config {
+    hak_arena_params_t heap;   /* the process heap's purge parameters */
+    int stats;                 /* HAK_STATS_*: the table at exit */
+    char stats_path[4096];     /* HAK_STATS_FILE: absolute path */
+    int verbose;               /* print the settings at start */
+    int valgrind;              /* HAKMEM_VALGRIND: -1 auto, 0, 1 */
+    char program[64];          /* the program's short name */
+    uint64_t start_ns;         /* CLOCK_MONOTONIC when they were read */
+} hak_hosted_config_t;
+
+extern hak_hosted_config_t hak_hosted_config HAK_INTERNAL;
+
+/* Reads the environment (once; later calls return at once). Called by the
+ * heap's start and at load time. */
+void hak_hosted_config_load(void) HAK_INTERNAL;
+
+/* Prepares the statistics report at exit (report.c), once the settings
+ * are read. */
+void hak_hosted_report_start(void) HAK_INTERNAL;
+
+/* Decides, once, whether the process heap runs in tool mode (tool.c):
+ * always in an AddressSanitizer build; under valgrind as `setting` says
+ * (-1: when the tool tracks the heap, 0: never, 1: always). */
+void hak_hosted_tool_detect(int setting) HAK_INTERNAL;
+
+/* What hak_hosted_tool_detect decided, in words (HAKMEM_VERBOSE). */
+const char *hak_hosted_tool_name(void) HAK_INTERNAL;
+
+/* Puts the process heap in tool mode if hak_hosted_tool_detect said so
+ * (called by its start, after hak_heap_setup). */
+void hak_hosted_tool_attach(hak_heap_t *heap) HAK_INTERNAL;
+
+/* Fork handlers' part for tool mode: 0 before, 1 in the parent, 2 in the
+ * child. */
+void hak_hosted_tool_fork(int phase) HAK_INTERNAL;
+
+/* Tool mode: frees the blocks waiting in quarantine (hak_trim). Returns
+ * how many. */
+size_t hak_hosted_tool_trim(hak_heap_t *heap) HAK_INTERNAL;
 
 #endif /* HAKMEM_HOSTED_H */

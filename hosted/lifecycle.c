@@ -1,47 +1,102 @@
 /*
  * lifecycle.c - the hosted port's process and thread events: a thread's
- * first slow path gives it a cache, thread exit hands the cache back, fork
- * keeps the heap consistent in both processes, unloading the library
- * (dlclose) leaves nothing behind that points into it, and
- * HAKMEM_STATS=<file> appends a line of counters at exit.
+ * first slow path gives it a cache (listed, so that the statistics can
+ * count the blocks it holds), thread exit hands the cache back, fork keeps
+ * the heap consistent in both processes, and unloading the library
+ * (dlclose) leaves nothing behind that points into it.
  */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "hosted.h"
 #include "../include/hakmem.h"
 
 static pthread_key_t exit_key;
 static int exit_key_made;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static char stats_path[512];
 
 /* The cache of threads that exited, or whose own cache could not be
  * allocated: never written, every call bypasses it. */
 static hak_tcache_t dead_cache = { .state = HAK_TC_DEAD };
 
+/* A thread's cache and its place on the list of live caches. */
+typedef struct listed_cache {
+    hak_tcache_t tc;           /* first: the thread's pointer is &tc */
+    struct listed_cache *next, *prev;
+} listed_cache_t;
+
+/* The live caches, under a core lock: a leaf (nothing else is taken while
+ * it is held); fork holds it for the copy like the heap's locks, so that a
+ * thread that forks and allocates in other fork handlers passes it. */
+static hak_lock_t list_lock;
+static listed_cache_t *list_head;
+
 hak_tcache_t *hak_hosted_cache_for_caller(hak_heap_t *heap)
 {
-    hak_tcache_t *cache = hak_alloc_nocache(heap, sizeof *cache);
+    listed_cache_t *cache = hak_alloc_nocache(heap, sizeof *cache);
     if (!cache) {
         hak_hosted_cache = &dead_cache;
         return &dead_cache;
     }
     memset(cache, 0, sizeof *cache);
-    hak_hosted_cache = cache;
-    return cache;
+    hak_hosted_cache = &cache->tc;
+    return &cache->tc;
+}
+
+static void list_add(listed_cache_t *c)
+{
+    hak_lock(&list_lock);
+    c->prev = 0;
+    c->next = list_head;
+    if (list_head)
+        list_head->prev = c;
+    list_head = c;
+    hak_unlock(&list_lock);
+}
+
+static void list_remove(listed_cache_t *c)
+{
+    hak_lock(&list_lock);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        list_head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    hak_unlock(&list_lock);
+}
+
+/* The blocks one cache holds, read while its thread may be changing them:
+ * each bin's count is one word, read once (an estimate, by design); the
+ * thread sanitizer is told not to watch these reads. */
+__attribute__((no_sanitize("thread")))
+static void count_one(const hak_tcache_t *tc, uint64_t cached[HAK_NUM_CLASSES])
+{
+    if (*(const volatile uint32_t *)&tc->state != HAK_TC_LIVE)
+        return;
+    for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
+        uint32_t room = *(const volatile uint32_t *)&tc->bins[c].room;
+        if (room < hak_geom[c].cache_max)
+            cached[c] += hak_geom[c].cache_max - room;
+    }
+}
+
+void hak_hosted_count_cached(hak_heap_t *heap, uint64_t cached[HAK_NUM_CLASSES])
+{
+    (void)heap;
+    hak_lock(&list_lock);
+    for (listed_cache_t *c = list_head; c; c = c->next)
+        count_one(&c->tc, cached);
+    hak_unlock(&list_lock);
 }
 
 /* Hands the cache's blocks back, then the cache itself; the thread's later
  * calls (other key destructors may allocate) bypass caching. */
 static void on_thread_exit(void *arg)
 {
-    hak_tcache_t *cache = arg;
-    hak_cache_release(&hak_hosted_heap, cache);
+    listed_cache_t *cache = arg;
+    list_remove(cache);
+    hak_cache_release(&hak_hosted_heap, &cache->tc);
     hak_hosted_cache = &dead_cache;
     hak_free_nocache(&hak_hosted_heap, cache);
 }
@@ -63,6 +118,9 @@ int hak_plat_lock_all_owner(void)
 static void before_fork(void)
 {
     hak_heap_lock_all(&hak_hosted_heap);
+    hak_lock(&list_lock);
+    hak_lock_mark_all(&list_lock);
+    hak_hosted_tool_fork(0);
     fork_thread = pthread_self();
     __atomic_store_n(&forking, 1, __ATOMIC_RELEASE);
 }
@@ -70,13 +128,19 @@ static void before_fork(void)
 static void after_fork_parent(void)
 {
     __atomic_store_n(&forking, 0, __ATOMIC_RELEASE);
+    hak_hosted_tool_fork(1);
+    hak_unlock_all_state(&list_lock);
     hak_heap_unlock_all(&hak_hosted_heap);
 }
 
+/* The child keeps the list: the caches of threads that did not come along
+ * keep their blocks, and the statistics count them. */
 static void after_fork_child(void)
 {
     __atomic_store_n(&forking, 0, __ATOMIC_RELEASE);
     hak_hosted_purger_forget();
+    hak_hosted_tool_fork(2);
+    hak_lock_reset(&list_lock);
     hak_heap_reset_locks(&hak_hosted_heap);
 }
 
@@ -90,6 +154,7 @@ void hak_hosted_cache_started(hak_heap_t *heap, hak_tcache_t *cache)
 {
     (void)heap;
     pthread_once(&once, register_once);
+    list_add((listed_cache_t *)cache);
     if (exit_key_made)
         pthread_setspecific(exit_key, cache);
 }
@@ -108,35 +173,4 @@ __attribute__((destructor)) static void forget_threads(void)
     /* What is free goes back now: a plugin loaded and unloaded again and
      * again must not keep each copy's freed memory resident. */
     hak_heap_trim(&hak_hosted_heap);
-}
-
-__attribute__((constructor)) static void read_environment(void)
-{
-    const char *path = getenv("HAKMEM_STATS");
-    if (path && strlen(path) < sizeof stats_path)
-        strcpy(stats_path, path);
-}
-
-__attribute__((destructor)) static void write_stats(void)
-{
-    if (!stats_path[0])
-        return;
-    hak_stats_t s;
-    hak_stats(&s);
-    char line[400];
-    int n = snprintf(line, sizeof line,
-                     "%s pid=%d refills=%llu flushes=%llu slabs=%llu large=%llu "
-                     "committed=%llu purged=%llu threads_exited=%llu\n",
-                     hak_version(), (int)getpid(), (unsigned long long)s.refills,
-                     (unsigned long long)s.flushes, (unsigned long long)s.slabs,
-                     (unsigned long long)s.large_blocks,
-                     (unsigned long long)s.arena_committed,
-                     (unsigned long long)s.purged_total,
-                     (unsigned long long)s.threads_exited);
-    int fd = open(stats_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return;
-    if (n > 0 && write(fd, line, (size_t)n) < 0)
-        n = 0;
-    close(fd);
 }

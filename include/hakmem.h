@@ -26,9 +26,8 @@
 extern "C" {
 #endif
 
-/* Every function below is exported by libhakmem.so (the library is built
- * with hidden visibility otherwise). */
-#if defined(__GNUC__)
+/* Every function below is exported from libhakmem.so. */
+#if defined(__GNUC__) || defined(__clang__)
 #pragma GCC visibility push(default)
 #endif
 
@@ -66,13 +65,16 @@ void *hak_aligned_alloc(size_t alignment, size_t size);
  * (without touching *out). */
 int hak_posix_memalign(void **out, size_t alignment, size_t size);
 
-/* Bytes usable in the block (at least the size asked for); 0 for NULL. A
- * pointer hakmem did not hand out is reported and stops the process. */
+/* Bytes usable in the block (at least the size asked for; exactly that
+ * size under valgrind or in an ASan build, where the bytes past it are
+ * hidden from the program: README.md, "Tools"); 0 for NULL. A pointer
+ * hakmem did not hand out is reported and stops the process. */
 size_t hak_usable_size(const void *ptr);
 
-/* Returns the calling thread's cached blocks to the heap, then gives every
- * free page hakmem holds back to the operating system now. Returns the
- * number of bytes purged. */
+/* Returns the calling thread's cached blocks to the heap (under valgrind
+ * or in an ASan build: the freed blocks waiting in quarantine), then gives
+ * every free page hakmem holds back to the operating system now. Returns
+ * the number of bytes purged. */
 size_t hak_trim(void);
 
 /* Caps the bytes hakmem takes from the system for slabs and large blocks
@@ -81,22 +83,109 @@ size_t hak_trim(void);
  * cap. */
 size_t hak_limit_set(size_t bytes);
 
-/* Counters that describe the heap. Reading them costs a lock per size class;
- * none are kept on the fast paths. */
+/* ---- Statistics ----
+ *
+ * hak_stats() (the process heap) and hak_arena_stats() (any arena) fill the
+ * same structure. Reading it takes each lock of the arena in turn; nothing
+ * is counted on the allocation and free fast paths (counters move on
+ * refills, flushes and chunk operations), so reading never slows them.
+ * Figures are read one lock at a time: under concurrent use they are
+ * consistent per class, not across classes. README.md ("Statistics")
+ * shows the table HAKMEM_STATS prints from them.
+ */
+#define HAK_STATS_CLASSES 85  /* size classes: 65 small, 20 mid */
+
+typedef struct hak_class_stats {
+    uint32_t size;            /* largest request the class serves: its
+                               * blocks' usable bytes */
+    uint32_t stride;          /* bytes a block takes in its slab (its
+                               * header byte included) */
+    uint64_t slabs;           /* slabs the class owns */
+    uint64_t blocks_in_use;   /* blocks the program holds (slab blocks
+                               * minus free and cached ones) */
+    uint64_t blocks_cached;   /* free blocks held in thread (or CPU) caches,
+                               * read without their owners' cooperation: an
+                               * estimate under concurrent use; 0 where the
+                               * port cannot see the caches (they then count
+                               * as in use) */
+    uint64_t blocks_free;     /* free blocks in the class's slabs: on free
+                               * lists, in purged pages, not yet carved, in
+                               * a retained empty slab, or parked in a
+                               * transfer batch */
+    uint64_t refills;         /* cache refills (uncached allocations: one
+                               * each) */
+    uint64_t flushes;         /* cache flushes (uncached frees: one each) */
+    uint64_t remote_frees;    /* blocks freed by another thread than the one
+                               * that allocated them, counted when the
+                               * freeing thread's cache flushes them: the
+                               * blocks a cache returns beyond those it took
+                               * (a lower bound: a thread that frees as many
+                               * foreign blocks as it keeps of its own is
+                               * not counted; uncached frees never are) */
+} hak_class_stats_t;
+
 typedef struct hak_stats {
-    uint64_t arena_reserved;   /* bytes of address space reserved */
-    uint64_t arena_committed;  /* bytes of chunks in use (slabs + large) */
-    uint64_t arena_dirty;      /* bytes of free chunks not yet purged */
-    uint64_t purged_total;     /* bytes given back to the system so far */
-    uint64_t slabs;            /* slabs currently owned by size classes */
-    uint64_t large_blocks;     /* live large blocks (page runs) */
-    uint64_t refills;          /* thread-cache refills from the heap */
-    uint64_t flushes;          /* thread-cache batch returns to the heap */
-    uint64_t threads_exited;   /* thread caches handed back at thread exit */
+    /* Memory, in bytes. A peak is the largest value since the arena was
+     * set up. */
+    uint64_t reserved_bytes;  /* address space the arena holds: the region
+                               * given to hak_arena_create; the process
+                               * heap: what it has mapped so far (it never
+                               * unmaps, so its peak is itself) */
+    uint64_t reserved_peak;
+    uint64_t committed_bytes; /* chunks in use by slabs and large blocks */
+    uint64_t committed_peak;
+    uint64_t resident_bytes;  /* estimate of the memory that occupies RAM:
+                               * committed chunks and free chunks not yet
+                               * given back, minus slab pages never touched
+                               * or purged; large blocks count whole, and so
+                               * do slabs given back until they are purged;
+                               * the chunk table (12 bytes per 64 KiB chunk)
+                               * is left out */
+    uint64_t resident_peak;
+    uint64_t purged_bytes;    /* given back to the system so far (a running
+                               * total: its own peak) */
+    uint64_t dirty_bytes;     /* free chunks not given back yet */
+    /* Where the reserved bytes are: reserved = meta + free + in_use exactly
+     * when no other thread changes the arena during the call. */
+    uint64_t meta_bytes;      /* arena state, chunk table, alignment, and in
+                               * each slab its header and the tail too short
+                               * for a block */
+    uint64_t free_bytes;      /* free chunks, and free slab blocks (see
+                               * blocks_free) */
+    uint64_t in_use_bytes;    /* large blocks' whole runs, and slab blocks
+                               * (header byte included) held by the program
+                               * or by a thread's or CPU's cache */
+    uint64_t cached_bytes;    /* of in_use_bytes: blocks held in caches */
+    uint64_t large_bytes;     /* of in_use_bytes: large blocks' runs */
+    uint64_t slab_bytes;      /* chunks held by slabs (their blocks, free or
+                               * not, and their metadata) */
+    /* Counts. */
+    uint64_t slabs;           /* slabs owned by size classes */
+    uint64_t large_blocks;    /* live large blocks (above 32783 bytes, or
+                               * with a large alignment) */
+    uint64_t refills;         /* sums of the classes' counters */
+    uint64_t flushes;
+    uint64_t remote_frees;
+    uint64_t purges;          /* ranges given back to the system (one call
+                               * to the platform's purge each) */
+    uint64_t large_allocs;    /* large blocks allocated so far */
+    uint64_t caches_released; /* thread or CPU caches handed back (the
+                               * process heap: threads that exited) */
+    hak_class_stats_t classes[HAK_STATS_CLASSES]; /* by class, smallest
+                               * first; unused classes are all zero but for
+                               * size and stride */
 } hak_stats_t;
 
-/* Fills *out with the current counters. Returns 0, or -1 if out is NULL. */
+/* Fills *out with the process heap's figures. Returns 0, or -1 if out is
+ * NULL. */
 int hak_stats(hak_stats_t *out);
+
+/* Writes the statistics table of *s (the rows and totals that HAKMEM_STATS
+ * prints, without its header line; README.md shows one) into buf, at most
+ * cap bytes, NUL-terminated when cap > 0. Returns the length of the whole
+ * table (like snprintf: a result >= cap means it was cut). Calls no libc
+ * function and takes no lock: usable in any port and in a signal handler. */
+size_t hak_stats_format(const hak_stats_t *s, char *buf, size_t cap);
 
 /* Walks every slab, free list and chunk of the heap and checks its
  * invariants. Returns 0 when they all hold; otherwise reports each broken
@@ -138,15 +227,29 @@ typedef struct hak_heap hak_arena_t;
                                 * (shared or file-backed memory keeps its
                                 * contents through madvise) */
 
-/* Tuning of an arena's purging (only with HAK_ARENA_PURGEABLE). */
+/* An arena's settings: those the hosted port reads for the process heap
+ * from the environment (README.md, "Settings"), here per arena with no
+ * environment involved. */
 typedef struct hak_arena_params {
     size_t purge_high;   /* bytes of free, not yet purged chunks that
-                          * trigger a purge at once */
-    size_t purge_low;    /* bytes such a purge leaves (the warm reserve) */
+                          * trigger a purge at once (HAKMEM_PURGE_THRESHOLD;
+                          * only with HAK_ARENA_PURGEABLE) */
+    size_t purge_low;    /* bytes such a purge leaves: the warm reserve
+                          * (HAKMEM_WARM_RESERVE) */
     uint32_t decay_ms;   /* free chunks unused for a whole epoch of this
                           * many milliseconds are purged down to purge_low
-                          * (0: no decay) */
+                          * (0: no decay) (HAKMEM_PURGE_DELAY_MS) */
+    uint32_t report;     /* HAK_REPORT_* bits: what the arena prints through
+                          * the platform's diagnostic output (hosted:
+                          * stderr; bare metal: the console) */
 } hak_arena_params_t;
+
+/* report bits of hak_arena_params_t. */
+#define HAK_REPORT_SETTINGS 1u /* one line with the arena's settings when it
+                                * is created (HAKMEM_VERBOSE) */
+#define HAK_REPORT_STATS 2u    /* its statistics table (hak_stats_format)
+                                * when it is destroyed (HAKMEM_STATS); takes
+                                * about 6 KiB of stack */
 
 /* Builds an arena inside [base, base + len). base must be 16-byte aligned;
  * the arena aligns what it needs inside the region (about 64 KiB of the
@@ -157,9 +260,10 @@ typedef struct hak_arena_params {
  * region must stay untouched by the caller until hak_arena_destroy. */
 hak_arena_t *hak_arena_create(void *base, size_t len, unsigned flags);
 
-/* hak_arena_create with purge parameters (NULL: the defaults, scaled to
- * the region: purge_high = min(48 MiB, len / 8), purge_low = half of it,
- * decay_ms = 1000). Also NULL when params has purge_low > purge_high. */
+/* hak_arena_create with settings (NULL: the defaults, scaled to the
+ * region: purge_high = min(48 MiB, len / 8), purge_low = half of it,
+ * decay_ms = 1000, report = 0). Also NULL when params has purge_low >
+ * purge_high or unknown report bits. */
 hak_arena_t *hak_arena_create_ex(void *base, size_t len, unsigned flags,
                                  const hak_arena_params_t *params);
 
@@ -187,34 +291,8 @@ void *hak_arena_aligned_alloc(hak_arena_t *arena, size_t alignment, size_t size)
 void hak_arena_free(hak_arena_t *arena, void *ptr);
 size_t hak_arena_usable_size(hak_arena_t *arena, const void *ptr);
 
-/* Where the bytes of an arena's region are, at the moment of the call.
- * region_bytes = meta_bytes + free_bytes + in_use_bytes exactly when no
- * other thread changes the arena during the call (the figures are read
- * one lock at a time). */
-typedef struct hak_arena_stats {
-    uint64_t region_bytes;  /* len given to hak_arena_create (the process
-                             * heap: address space backed so far) */
-    uint64_t meta_bytes;    /* arena state, chunk table, alignment, and in
-                             * each slab its header and the tail too short
-                             * for a block */
-    uint64_t free_bytes;    /* free chunks, and slab blocks that are free
-                             * in their slab (listed, purged or never
-                             * carved) or parked in a transfer batch */
-    uint64_t in_use_bytes;  /* large blocks' whole runs, and slab blocks
-                             * (header byte included) handed out or held in
-                             * a thread's or CPU's cache */
-    uint64_t large_bytes;   /* of in_use_bytes: large blocks' runs */
-    uint64_t slab_bytes;    /* chunks held by slabs (their blocks, free or
-                             * not, and their metadata) */
-    uint64_t slabs;         /* slabs currently owned by size classes */
-    uint64_t large_blocks;  /* live large blocks */
-    uint64_t dirty_bytes;   /* free chunks that may hold old data */
-    uint64_t purged_bytes;  /* bytes given back to the system so far */
-    uint64_t refills;       /* cache refills and uncached allocations */
-    uint64_t flushes;       /* cache flushes and uncached frees */
-    uint64_t caches_released; /* thread or CPU caches handed back (the
-                             * process heap: threads that exited) */
-} hak_arena_stats_t;
+/* The statistics of an arena: the structure of hak_stats() (above). */
+typedef hak_stats_t hak_arena_stats_t;
 
 /* Fills *out. Returns 0, or -1 when out is NULL. Takes each of the
  * arena's locks in turn; never slows the allocation paths. */
@@ -236,7 +314,7 @@ int hak_arena_check(hak_arena_t *arena);
  * returns the string "hakmem <version>". */
 const char *hak_version(void);
 
-#if defined(__GNUC__)
+#if defined(__GNUC__) || defined(__clang__)
 #pragma GCC visibility pop
 #endif
 

@@ -25,9 +25,9 @@ static int accounting(hak_arena_t *a, size_t len, int empty, const char *when)
 {
     hak_arena_stats_t s;
     CHECK(hak_arena_stats(a, &s) == 0, "%s: hak_arena_stats failed", when);
-    CHECK(s.region_bytes == len && s.meta_bytes + s.free_bytes + s.in_use_bytes == len,
+    CHECK(s.reserved_bytes == len && s.meta_bytes + s.free_bytes + s.in_use_bytes == len,
           "%s: region %zu, stats: region %llu = meta %llu + free %llu + in use %llu", when, len,
-          (unsigned long long)s.region_bytes, (unsigned long long)s.meta_bytes,
+          (unsigned long long)s.reserved_bytes, (unsigned long long)s.meta_bytes,
           (unsigned long long)s.free_bytes, (unsigned long long)s.in_use_bytes);
     CHECK(!empty || (s.in_use_bytes == 0 && s.large_blocks == 0),
           "%s: %llu bytes in use in an empty arena", when, (unsigned long long)s.in_use_bytes);

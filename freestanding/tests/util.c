@@ -96,10 +96,10 @@ int fs_check_accounting(const char *when, hak_arena_stats_t *out)
     if (out)
         *out = s;
     uint64_t region = (uint64_t)(__heap_end - __heap_start);
-    if (s.region_bytes != region || s.meta_bytes + s.free_bytes + s.in_use_bytes != region) {
+    if (s.reserved_bytes != region || s.meta_bytes + s.free_bytes + s.in_use_bytes != region) {
         fs_fail("%s: bytes unaccounted: region %llu, stats say region %llu = meta %llu + free %llu"
                 " + in use %llu", when, (unsigned long long)region,
-                (unsigned long long)s.region_bytes, (unsigned long long)s.meta_bytes,
+                (unsigned long long)s.reserved_bytes, (unsigned long long)s.meta_bytes,
                 (unsigned long long)s.free_bytes, (unsigned long long)s.in_use_bytes);
         return -1;
     }

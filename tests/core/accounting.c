@@ -2,7 +2,7 @@
  * accounting.c - hak_arena_stats adds up byte for byte after a random load
  * (thousands of mallocs, frees, reallocs and aligned allocations from a
  * deterministic PRNG):
- *   region_bytes == the len passed == meta_bytes + free_bytes + in_use_bytes,
+ *   reserved_bytes == the len passed == meta_bytes + free_bytes + in_use_bytes,
  *   in_use_bytes == the test's own sum over its live blocks, where a small
  *     or mid block counts its stride (usable size + 1, the header byte) and
  *     a large block its whole run (usable size + the user pointer's offset
@@ -165,8 +165,8 @@ static void check_stats(hak_arena_t *a)
     }
     hak_arena_stats_t st;
     CHECK_EQ(hak_arena_stats(a, &st), 0, "stats");
-    CHECK_EQ(st.region_bytes, REGION, "region_bytes is not the len passed");
-    CHECK_EQ(st.meta_bytes + st.free_bytes + st.in_use_bytes, st.region_bytes,
+    CHECK_EQ(st.reserved_bytes, REGION, "reserved_bytes is not the len passed");
+    CHECK_EQ(st.meta_bytes + st.free_bytes + st.in_use_bytes, st.reserved_bytes,
              "meta + free + in use is not the region");
     CHECK_EQ(st.in_use_bytes, in_use, "in_use_bytes is not the sum over the live blocks");
     CHECK_EQ(st.large_bytes, large, "large_bytes is not the sum over the live runs");

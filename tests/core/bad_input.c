@@ -166,7 +166,7 @@ void test_bad_create(void)
     refused(buf, ~(size_t)0, 0, 0, "a region of SIZE_MAX bytes");
     refused(buf, min, 8u, 0, "an unknown flag");
     refused(buf, min, 0x80000000u | HAK_ARENA_ZEROED, 0, "an unknown flag with a known one");
-    const hak_arena_params_t inverted = { 1u * MiB, 1u * MiB + 1u, 100 };
+    const hak_arena_params_t inverted = { 1u * MiB, 1u * MiB + 1u, 100, 0 };
     refused(buf, min, HAK_ARENA_PURGEABLE, &inverted, "purge_low > purge_high");
     refused(buf, min, 0, &inverted, "purge_low > purge_high, not purgeable");
 
@@ -181,7 +181,7 @@ void test_bad_create(void)
         CHECK_EQ(hak_arena_check(a), 0, "check of a minimum arena");
         hak_arena_destroy(a);
     }
-    const hak_arena_params_t equal = { 1u * MiB, 1u * MiB, 0 };
+    const hak_arena_params_t equal = { 1u * MiB, 1u * MiB, 0, 0 };
     hak_arena_t *a = hak_arena_create_ex(buf, min, HAK_ARENA_PURGEABLE, &equal);
     CHECK(a != 0, "purge_low == purge_high refused");
     hak_arena_destroy(a);

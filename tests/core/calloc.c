@@ -76,7 +76,7 @@ void test_calloc_purged_region(void)
 {
     /* Purged pages keep their old bytes (shared memory): without
      * HAK_ARENA_PURGED_ZERO, calloc must clear purged memory itself. */
-    static const hak_arena_params_t purge_all = { 0, 0, 0 };
+    static const hak_arena_params_t purge_all = { .purge_high = 0, .purge_low = 0, .decay_ms = 0 };
     __builtin_memset(test_mem_big, 0, REGION);
     test_purge_keeps_contents(1);
     hak_arena_t *a = hak_arena_create_ex(test_mem_big, REGION, HAK_ARENA_ZEROED | HAK_ARENA_PURGEABLE,

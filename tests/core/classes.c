@@ -75,7 +75,7 @@ static void model_start(void)
     hak_arena_stats_t st = stats();
     /* Before any slab, all metadata is the fixed part: state, table,
      * alignment, the tail after the last chunk. */
-    M.data_bytes = st.region_bytes - st.meta_bytes;
+    M.data_bytes = st.reserved_bytes - st.meta_bytes;
     CHECK_EQ(M.data_bytes % M_CHUNK, 0, "data area not whole chunks");
     CHECK_EQ(st.free_bytes, M.data_bytes, "a new arena's chunks are not all free");
 }

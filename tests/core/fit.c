@@ -31,7 +31,7 @@ static void map_start(chunk_map_t *m, hak_arena_t *a, unsigned char *base, size_
     hak_arena_stats_t st;
     CHECK_EQ(hak_arena_stats(a, &st), 0, "stats");
     uintptr_t end = ((uintptr_t)base + len) & ~(uintptr_t)(M_CHUNK - 1u);
-    uint64_t data = st.region_bytes - st.meta_bytes;
+    uint64_t data = st.reserved_bytes - st.meta_bytes;
     m->data = end - (uintptr_t)data;
     m->n = (unsigned)(data / M_CHUNK);
     CHECK(m->n <= MAXCHUNKS, "more chunks than the map holds");
@@ -95,7 +95,7 @@ void test_fit_clean_dirty(void)
 {
     chunk_map_t m;
     /* Purge at once past 128 KiB of dirty chunks, down to none. */
-    const hak_arena_params_t params = { 128u * KiB, 0, 0 };
+    const hak_arena_params_t params = { 128u * KiB, 0, 0, 0 };
     hak_arena_t *a = hak_arena_create_ex(test_mem_big, 1u * MiB, HAK_ARENA_PURGEABLE, &params);
     CHECK(a != 0, "hak_arena_create_ex failed");
     map_start(&m, a, test_mem_big, 1u * MiB);

@@ -47,7 +47,7 @@ static void big_blocks(hak_arena_t *a, void **big, void **spacer)
 
 void test_purge_volume(void)
 {
-    const hak_arena_params_t params = { 1u * MiB, 512u * KiB, 0 };
+    const hak_arena_params_t params = { 1u * MiB, 512u * KiB, 0, 0 };
     hak_arena_t *a = hak_arena_create_ex(test_mem_small, REGION, HAK_ARENA_PURGEABLE, &params);
     CHECK(a != 0, "hak_arena_create_ex failed");
     void *big[NBIG], *spacer[NBIG];
@@ -91,7 +91,7 @@ void test_purge_volume(void)
 
 void test_purge_decay(void)
 {
-    const hak_arena_params_t params = { 64u * MiB, 0, 100 };
+    const hak_arena_params_t params = { 64u * MiB, 0, 100, 0 };
     test_clock_set(1000);
     hak_arena_t *a = hak_arena_create_ex(test_mem_small, REGION, HAK_ARENA_PURGEABLE, &params);
     CHECK(a != 0, "hak_arena_create_ex failed");
@@ -174,7 +174,7 @@ static void churn_chunks(hak_arena_t *a)
 void test_nopurge_chunks(void)
 {
     /* Explicit parameters that would purge at once and decay fast. */
-    const hak_arena_params_t params = { 256u * KiB, 0, 100 };
+    const hak_arena_params_t params = { 256u * KiB, 0, 100, 0 };
     test_clock_set(1000);
     hak_arena_t *a = hak_arena_create_ex(test_mem_small, REGION, 0, &params);
     CHECK(a != 0, "hak_arena_create_ex failed");

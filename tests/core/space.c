@@ -45,8 +45,8 @@ static void check_full(hak_arena_t *a, const fill_t *f)
 {
     hak_arena_stats_t st;
     CHECK_EQ(hak_arena_stats(a, &st), 0, "stats");
-    CHECK_EQ(st.region_bytes, REGION, "region_bytes is not the len passed");
-    CHECK_EQ(st.meta_bytes + st.free_bytes + st.in_use_bytes, st.region_bytes,
+    CHECK_EQ(st.reserved_bytes, REGION, "reserved_bytes is not the len passed");
+    CHECK_EQ(st.meta_bytes + st.free_bytes + st.in_use_bytes, st.reserved_bytes,
              "meta + free + in use is not the region");
     CHECK_CMP(st.in_use_bytes, >=, f->usable, "fewer bytes in use than usable bytes handed out");
     CHECK_EQ(hak_arena_check(a), 0, "check of the full arena");

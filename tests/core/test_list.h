@@ -45,3 +45,7 @@ TEST(bad_calloc_overflow, "calloc whose product overflows: NULL")
 TEST(realloc_content, "realloc shrinking and growing keeps the content")
 /* lifecycle.c */
 TEST(region_reuse, "after hak_arena_destroy the region is the caller's, reusable")
+/* stats.c */
+TEST(stats_classes, "per-class statistics and their table match the uncached calls made")
+TEST(stats_memory, "committed, resident, large and purge figures, and their peaks")
+TEST(stats_report, "report settings: a settings line at creation, the table at destroy")

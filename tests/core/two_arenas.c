@@ -97,7 +97,7 @@ void test_two_arenas(void)
     for (unsigned k = 0; k < 2; k++) {
         hak_arena_stats_t st;
         CHECK_EQ(hak_arena_stats(rg[k].arena, &st), 0, "stats");
-        CHECK_EQ(st.region_bytes, rg[k].len, "region_bytes is not the len passed");
+        CHECK_EQ(st.reserved_bytes, rg[k].len, "reserved_bytes is not the len passed");
         uint64_t large = 0;
         for (unsigned i = 0; i < NBLOCKS; i++)
             if (blocks[i].owner == k && blocks[i].usable > M_MID_MAX)

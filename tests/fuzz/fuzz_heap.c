@@ -295,7 +295,7 @@ static void run_op(reader_t *r)
         if (v & 1u) {
             hak_stats_t st;
             hak_stats(&st);
-            hak_limit_set((size_t)st.arena_committed + ((size_t)(v >> 1) << 19));
+            hak_limit_set((size_t)st.committed_bytes + ((size_t)(v >> 1) << 19));
             limited = 1;
         } else {
             hak_limit_set(0);

@@ -13,11 +13,11 @@
  * pattern; a share of the blocks goes to another thread through a
  * mutex-protected queue, which checks the pattern and frees it into the
  * arena it came from (cross-thread frees), while the main thread reads
- * hak_arena_stats (region_bytes stays the region's length) and runs
+ * hak_arena_stats (reserved_bytes stays the region's length) and runs
  * hak_arena_check on both arenas concurrently. No
  * sanitizer report, no pattern damaged, no allocation fails; at the end
  * hak_arena_check() == 0 on both arenas, hak_arena_stats shows nothing in
- * use (in_use_bytes == 0, no large block) and region_bytes == meta + free,
+ * use (in_use_bytes == 0, no large block) and reserved_bytes == meta + free,
  * and both arenas are destroyed (their buffers go back to the system).
  *
  *   arenas [ops per thread]     (default 40000; 16000 under TSan)
@@ -333,12 +333,12 @@ int main(int argc, char **argv)
             hak_arena_stats_t st;
             if (hak_arena_stats(arena[a], &st) != 0)
                 FAIL("hak_arena_stats");
-            if (st.region_bytes != REGION)
-                FAIL("arena %d during the run: region_bytes %llu, expected %zu", a,
-                     (unsigned long long)st.region_bytes, REGION);
+            if (st.reserved_bytes != REGION)
+                FAIL("arena %d during the run: reserved_bytes %llu, expected %zu", a,
+                     (unsigned long long)st.reserved_bytes, REGION);
             uint64_t sum3 = st.meta_bytes + st.free_bytes + st.in_use_bytes;
-            if (sum3 != st.region_bytes) {
-                uint64_t d = sum3 > st.region_bytes ? sum3 - st.region_bytes : st.region_bytes - sum3;
+            if (sum3 != st.reserved_bytes) {
+                uint64_t d = sum3 > st.reserved_bytes ? sum3 - st.reserved_bytes : st.reserved_bytes - sum3;
                 skewed++;
                 if (d > max_skew)
                     max_skew = d;
@@ -373,9 +373,9 @@ int main(int argc, char **argv)
         if (st.in_use_bytes != 0 || st.large_blocks != 0 || st.large_bytes != 0)
             FAIL("arena %d after freeing everything: in use %llu bytes, %llu large blocks", a,
                  (unsigned long long)st.in_use_bytes, (unsigned long long)st.large_blocks);
-        if (st.region_bytes != REGION || st.region_bytes != st.meta_bytes + st.free_bytes)
+        if (st.reserved_bytes != REGION || st.reserved_bytes != st.meta_bytes + st.free_bytes)
             FAIL("arena %d at the end: region %llu != meta %llu + free %llu", a,
-                 (unsigned long long)st.region_bytes, (unsigned long long)st.meta_bytes,
+                 (unsigned long long)st.reserved_bytes, (unsigned long long)st.meta_bytes,
                  (unsigned long long)st.free_bytes);
         if (st.refills == 0 || st.flushes == 0)
             FAIL("arena %d counted no allocation or free", a);

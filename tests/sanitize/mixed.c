@@ -240,7 +240,7 @@ int main(int argc, char **argv)
         release(&slots[k]);
     hak_trim();
     hak_stats_t st;
-    if (hak_stats(&st) || st.arena_reserved == 0)
+    if (hak_stats(&st) || st.reserved_bytes == 0)
         FAIL("hak_stats");
     if (st.large_blocks != 0)
         FAIL("%llu large blocks still live after freeing everything",
@@ -249,7 +249,7 @@ int main(int argc, char **argv)
     if (bad)
         FAIL("final hak_check() = %d", bad);
     printf("mixed: %ld ops ok; arena reserved %llu MiB, committed %llu KiB, slabs %llu\n", ops,
-           (unsigned long long)(st.arena_reserved >> 20),
-           (unsigned long long)(st.arena_committed >> 10), (unsigned long long)st.slabs);
+           (unsigned long long)(st.reserved_bytes >> 20),
+           (unsigned long long)(st.committed_bytes >> 10), (unsigned long long)st.slabs);
     return 0;
 }

@@ -8,7 +8,7 @@
 # (passed / failed / skipped ...) with LD_PRELOAD=$BUILD/libhakmem.so as
 # without it, with PYTHONMALLOC=malloc so that every Python allocation goes
 # through malloc. The preloaded run must really use hakmem: ctypes finds
-# hak_version() in the process, every process writes its HAKMEM_STATS line
+# hak_version() in the process, every process appends its HAKMEM_STATS table
 # (with refills > 0), and no "hakmem: ..." fault line appears.
 #
 # Needs the python3 test package: on Debian it is libpython3.X-testsuite,
@@ -110,8 +110,8 @@ echo "hakmem: $(grep -c . "$work/hakmem.results") modules, $(grep -c ' passed' "
 if grep -n '^hakmem: ' "$work/hakmem.log"; then
     echo "hakmem reported a fault during the suite"; fail=1
 fi
-lines=$(grep -c '^hakmem ' "$stats" 2>/dev/null || echo 0)
-busy=$(grep -cE 'refills=[1-9]' "$stats" 2>/dev/null || echo 0)
+lines=$(grep -cE '^hakmem [^ ]+ statistics: ' "$stats" 2>/dev/null || echo 0)
+busy=$(grep -cE '^  refills +[1-9]' "$stats" 2>/dev/null || echo 0)
 echo "HAKMEM_STATS: $lines process(es) reported, $busy with refills > 0"
 if [ "$lines" -lt "${#modules[@]}" ] || [ "$busy" -lt "${#modules[@]}" ]; then
     echo "expected a stats line with refills > 0 from every test worker (>= ${#modules[@]})"

@@ -18,7 +18,7 @@
 #     parameter, as documented in hosted/glibc_compat.c);
 #   - hakmem is the allocator: hak_version() (declared weak, so the program
 #     does not pull hakmem in by itself) answers "hakmem ...", and
-#     HAKMEM_STATS gets a line with refills > 0;
+#     HAKMEM_STATS gets a table with refills > 0;
 #   - malloc_info's output parses as XML (python3's xml.etree) with the
 #     expected root and figures; malloc_stats's output names hakmem and its
 #     figures.
@@ -626,8 +626,9 @@ run_prog() {
         sed 's/^/    /' "$exe.err" | head -n 8
         return
     fi
-    if ! grep -qE '^hakmem [^ ]+ pid=[0-9]+ refills=[1-9]' "$exe.stats" 2>/dev/null; then
-        fail "$name ($mode): no HAKMEM_STATS line with refills > 0"
+    if ! grep -qE '^hakmem [^ ]+ statistics: program ' "$exe.stats" 2>/dev/null ||
+       ! grep -qE '^  refills +[1-9]' "$exe.stats"; then
+        fail "$name ($mode): no HAKMEM_STATS table with refills > 0"
         return
     fi
     case $have_python$name in

@@ -611,8 +611,8 @@ static void exhaustion(void)
     CHECK(hak_arena_stats(a, &st) == 0, "stats");
     CHECK(st.in_use_bytes == 0 && st.large_blocks == 0, "in use at the end: %llu bytes",
           (unsigned long long)st.in_use_bytes);
-    CHECK(st.region_bytes == SMALL_ARENA && st.region_bytes == st.meta_bytes + st.free_bytes,
-          "1 MiB arena: region %llu, meta %llu, free %llu", (unsigned long long)st.region_bytes,
+    CHECK(st.reserved_bytes == SMALL_ARENA && st.reserved_bytes == st.meta_bytes + st.free_bytes,
+          "1 MiB arena: region %llu, meta %llu, free %llu", (unsigned long long)st.reserved_bytes,
           (unsigned long long)st.meta_bytes, (unsigned long long)st.free_bytes);
     hak_arena_destroy(a);
     munmap(r, SMALL_ARENA);

@@ -20,7 +20,7 @@
  *      inherited from the caller refuses that much address space);
  *   4. 3 GiB in 64 MiB blocks, one after another: the blocks lie back to
  *      back in one range no longer than the heap's backed bytes
- *      (hak_arena_stats(hak_process_arena()).region_bytes), which grows
+ *      (hak_arena_stats(hak_process_arena()).reserved_bytes), which grows
  *      with the load and stays below 3.5 GiB plus the chunk table; after
  *      freeing, the same load again does not grow the heap.
  *
@@ -242,8 +242,8 @@ static int child_big_blocks(void)
           (unsigned long long)st.large_blocks, (unsigned long long)st0.large_blocks + BIG_N);
     CHECK(st.large_bytes >= st0.large_bytes + (uint64_t)BIG_N * BIG_SIZE, "large bytes %llu",
           (unsigned long long)st.large_bytes);
-    CHECK(st.region_bytes >= (uint64_t)BIG_N * BIG_SIZE, "region %llu bytes",
-          (unsigned long long)st.region_bytes);
+    CHECK(st.reserved_bytes >= (uint64_t)BIG_N * BIG_SIZE, "region %llu bytes",
+          (unsigned long long)st.reserved_bytes);
     for (int i = 0; i < BIG_N; i++)
         for (int j = i + 1; j < BIG_N; j++)
             CHECK(blk[i] + BIG_SIZE <= blk[j] || blk[j] + BIG_SIZE <= blk[i],
@@ -251,7 +251,7 @@ static int child_big_blocks(void)
     for (int i = 0; i < BIG_N; i++)
         CHECK(blk[i][(size_t)i * 4096u * 1021u % BIG_SIZE] == (unsigned char)(i + 1),
               "2 GiB block %d lost its byte", i);
-    uint64_t region = st.region_bytes;
+    uint64_t region = st.reserved_bytes;
     for (int i = 0; i < BIG_N; i++)
         free(blk[i]);
     CHECK(hak_check() == 0, "hak_check after freeing the 2 GiB blocks");
@@ -265,9 +265,9 @@ static int child_big_blocks(void)
         CHECK(blk[i] != NULL, "malloc of 2 GiB block %d again", i);
         blk[i][BIG_SIZE - 1] = 1;
     }
-    CHECK(hak_arena_stats(pa, &st) == 0 && st.region_bytes == region,
+    CHECK(hak_arena_stats(pa, &st) == 0 && st.reserved_bytes == region,
           "region grew from %llu to %llu bytes for the same load again",
-          (unsigned long long)region, (unsigned long long)st.region_bytes);
+          (unsigned long long)region, (unsigned long long)st.reserved_bytes);
     for (int i = 0; i < BIG_N; i++)
         free(blk[i]);
     CHECK(hak_check() == 0, "hak_check after the second round of 2 GiB blocks");
@@ -297,7 +297,7 @@ static int child_growth(void)
     CHECK(pa != NULL, "hak_process_arena");
     hak_arena_stats_t st;
     CHECK(hak_arena_stats(pa, &st) == 0, "stats");
-    uint64_t first_region = st.region_bytes, region = first_region;
+    uint64_t first_region = st.reserved_bytes, region = first_region;
     unsigned grew = 0;
     unsigned char *blk[GROW_N];
     uintptr_t lo = UINTPTR_MAX, hi = 0;
@@ -310,14 +310,14 @@ static int child_growth(void)
         if ((uintptr_t)blk[i] + GROW_BLOCK > hi)
             hi = (uintptr_t)blk[i] + GROW_BLOCK;
         CHECK(hak_arena_stats(pa, &st) == 0, "stats");
-        CHECK(st.region_bytes >= region, "region_bytes shrank from %llu to %llu",
-              (unsigned long long)region, (unsigned long long)st.region_bytes);
-        CHECK(st.region_bytes == st.meta_bytes + st.free_bytes + st.in_use_bytes,
+        CHECK(st.reserved_bytes >= region, "reserved_bytes shrank from %llu to %llu",
+              (unsigned long long)region, (unsigned long long)st.reserved_bytes);
+        CHECK(st.reserved_bytes == st.meta_bytes + st.free_bytes + st.in_use_bytes,
               "region %llu != meta %llu + free %llu + in use %llu",
-              (unsigned long long)st.region_bytes, (unsigned long long)st.meta_bytes,
+              (unsigned long long)st.reserved_bytes, (unsigned long long)st.meta_bytes,
               (unsigned long long)st.free_bytes, (unsigned long long)st.in_use_bytes);
-        grew += st.region_bytes > region;
-        region = st.region_bytes;
+        grew += st.reserved_bytes > region;
+        region = st.reserved_bytes;
         /* every block so far inside one range the backed bytes account for */
         CHECK(hi - lo <= region, "blocks span %llu bytes, more than the %llu bytes backed",
               (unsigned long long)(hi - lo), (unsigned long long)region);
@@ -327,9 +327,9 @@ static int child_growth(void)
     CHECK(hi - lo <= load + GROW_N * 65536u + 8 * MiB,
           "the 64 MiB blocks span %llu bytes for %llu bytes of blocks: not one range",
           (unsigned long long)(hi - lo), (unsigned long long)load);
-    CHECK(grew >= 3, "region_bytes grew only %u times (from %llu to %llu)", grew,
+    CHECK(grew >= 3, "reserved_bytes grew only %u times (from %llu to %llu)", grew,
           (unsigned long long)first_region, (unsigned long long)region);
-    CHECK(region >= load, "region_bytes %llu below the %llu bytes held",
+    CHECK(region >= load, "reserved_bytes %llu below the %llu bytes held",
           (unsigned long long)region, (unsigned long long)load);
     uint64_t bound = (uint64_t)7 * GiB / 2;
     bound += table_for(bound);
@@ -353,14 +353,14 @@ static int child_growth(void)
         CHECK(blk[i] != NULL, "malloc of 64 MiB block %d again", i);
         blk[i][GROW_BLOCK - 1] = 1;
     }
-    CHECK(hak_arena_stats(pa, &st) == 0 && st.region_bytes == region,
+    CHECK(hak_arena_stats(pa, &st) == 0 && st.reserved_bytes == region,
           "region grew from %llu to %llu bytes for the same load again",
-          (unsigned long long)region, (unsigned long long)st.region_bytes);
+          (unsigned long long)region, (unsigned long long)st.reserved_bytes);
     for (int i = 0; i < GROW_N; i++)
         free(blk[i]);
     CHECK(hak_check() == 0, "hak_check after the second round");
     CHECK(!over_bound,
-          "region_bytes %llu (%llu MiB) above 3.5 GiB + table (%llu MiB) for %llu MiB of blocks",
+          "reserved_bytes %llu (%llu MiB) above 3.5 GiB + table (%llu MiB) for %llu MiB of blocks",
           (unsigned long long)region, (unsigned long long)(region / MiB),
           (unsigned long long)(bound / MiB), (unsigned long long)(load / MiB));
     return 0;

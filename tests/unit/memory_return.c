@@ -203,21 +203,21 @@ static void one_gib_returns(void)
            rss0 / 1024, rss_full / 1024, rss_after / 1024, rss_seen / 1024, waited);
     printf("hak_stats: committed %llu MiB -> %llu MiB in %llu slabs; dirty %llu MiB; purged %llu "
            "MiB\n",
-           (unsigned long long)(full.arena_committed / MiB),
-           (unsigned long long)(st.arena_committed / MiB), (unsigned long long)st.slabs,
-           (unsigned long long)(st.arena_dirty / MiB), (unsigned long long)(st.purged_total / MiB));
+           (unsigned long long)(full.committed_bytes / MiB),
+           (unsigned long long)(st.committed_bytes / MiB), (unsigned long long)st.slabs,
+           (unsigned long long)(st.dirty_bytes / MiB), (unsigned long long)(st.purged_bytes / MiB));
     size_t trimmed = hak_trim();
     hak_stats_t tr;
     hak_stats(&tr);
     printf("(for information) hak_trim() then purges %zu MiB: RSS %ld MiB, committed %llu MiB\n",
-           trimmed / MiB, rss_kib() / 1024, (unsigned long long)(tr.arena_committed / MiB));
+           trimmed / MiB, rss_kib() / 1024, (unsigned long long)(tr.committed_bytes / MiB));
     CHECK(rss_full >= 1024 * 1024, "RSS with 1 GiB live is only %ld MiB: the test did not commit it",
           rss_full / 1024);
     EXPECT(rss_seen < 64 * 1024,
           "VmRSS %ld MiB %.1f s after freeing 1 GiB (limit 64 MiB); %llu MiB still committed in "
           "%llu slabs, %llu MiB dirty",
-          rss_seen / 1024, waited, (unsigned long long)(st.arena_committed / MiB),
-          (unsigned long long)st.slabs, (unsigned long long)(st.arena_dirty / MiB));
+          rss_seen / 1024, waited, (unsigned long long)(st.committed_bytes / MiB),
+          (unsigned long long)st.slabs, (unsigned long long)(st.dirty_bytes / MiB));
     CHECK(hak_check() == 0, "hak_check after the 1 GiB round trip");
 }
 

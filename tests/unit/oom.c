@@ -245,8 +245,8 @@ static int child_rlimit_1g(void)
     CHECK(first != NULL, "first malloc under RLIMIT_AS 1 GiB");
     hak_stats(&st);
     /* The heap maps what it uses, not a fixed reservation. */
-    CHECK(st.arena_reserved > 0 && st.arena_reserved <= 16 * MiB,
-          "address space backed after one malloc: %llu bytes", (unsigned long long)st.arena_reserved);
+    CHECK(st.reserved_bytes > 0 && st.reserved_bytes <= 16 * MiB,
+          "address space backed after one malloc: %llu bytes", (unsigned long long)st.reserved_bytes);
     size_t cap = 1024;
     void **t = table(cap);
     size_t n = fill_until_null(t, cap, MiB); /* checks ENOMEM */

@@ -518,7 +518,7 @@ static void memalign_family(void)
     /* The largest documented alignment, 1 GiB (address space only). */
     hak_stats_t s;
     hak_stats(&s);
-    if (s.arena_reserved >= ((uint64_t)8 << 30)) {
+    if (s.reserved_bytes >= ((uint64_t)8 << 30)) {
         void *g = aligned_alloc((size_t)1 << 30, 1000);
         CHECK(g && ((uintptr_t)g & (((size_t)1 << 30) - 1)) == 0, "aligned_alloc(1 GiB) = %p", g);
         memset(g, 1, 1000);

@@ -15,7 +15,7 @@
  * Part 2 (objects outliving their thread): 100 times, a thread allocates a
  * batch, exits, and the main thread verifies and frees the batch. Committed
  * bytes after round 100 stay within twice those after round 5, and
- * threads_exited counts every thread.
+ * caches_released counts every thread.
  *
  * Both end with hak_check() == 0 and the committed bytes back near the
  * starting point once everything is freed and trimmed.
@@ -99,7 +99,7 @@ static uint64_t committed(void)
 {
     hak_stats_t s;
     hak_stats(&s);
-    return s.arena_committed;
+    return s.committed_bytes;
 }
 
 static void *producer(void *arg)
@@ -225,15 +225,15 @@ int main(void)
     }
     hak_stats(&s1);
     printf("orphans: committed with a batch live after round 5: %llu, after round %u: %llu; "
-           "threads_exited +%llu\n", (unsigned long long)at5, ORPHAN_ROUNDS,
+           "caches_released +%llu\n", (unsigned long long)at5, ORPHAN_ROUNDS,
            (unsigned long long)at_end,
-           (unsigned long long)(s1.threads_exited - s0.threads_exited));
+           (unsigned long long)(s1.caches_released - s0.caches_released));
     CHECK(at_end <= 2 * at5 + ((uint64_t)4 << 20),
           "blocks freed after their thread exited are not reused: committed %llu after round 5, "
           "%llu after round %u", (unsigned long long)at5, (unsigned long long)at_end, ORPHAN_ROUNDS);
-    CHECK(s1.threads_exited - s0.threads_exited == ORPHAN_ROUNDS,
-          "threads_exited grew by %llu for %u threads",
-          (unsigned long long)(s1.threads_exited - s0.threads_exited), ORPHAN_ROUNDS);
+    CHECK(s1.caches_released - s0.caches_released == ORPHAN_ROUNDS,
+          "caches_released grew by %llu for %u threads",
+          (unsigned long long)(s1.caches_released - s0.caches_released), ORPHAN_ROUNDS);
 
     bad = hak_check();
     CHECK(bad == 0, "hak_check() found %d broken invariants", bad);

@@ -7,7 +7,7 @@
  * Proves that a thread's exit hands its cache back to the heap: the
  * resident set size (VmRSS) and the committed arena bytes after the churn
  * stay bounded (a leaked cache per thread would pin hundreds of KiB each,
- * i.e. hundreds of MiB over the run), and hak_stats().threads_exited grows
+ * i.e. hundreds of MiB over the run), and hak_stats().caches_released grows
  * by the number of threads. Blocks that outlive their thread stay intact
  * (patterns verified) and the heap invariants hold (hak_check() == 0).
  */
@@ -150,33 +150,33 @@ int main(void)
             rss_mid = rss_kb();
             hak_stats_t s;
             hak_stats(&s);
-            committed_mid = s.arena_committed;
+            committed_mid = s.committed_bytes;
         }
     }
     pthread_attr_destroy(&attr);
 
     unsigned long rss_after = rss_kb();
     hak_stats(&after);
-    uint64_t exited = after.threads_exited - before.threads_exited;
-    printf("threads %u: threads_exited +%llu, RSS %lu kB -> %lu kB (after 10%%: %lu kB), "
+    uint64_t exited = after.caches_released - before.caches_released;
+    printf("threads %u: caches_released +%llu, RSS %lu kB -> %lu kB (after 10%%: %lu kB), "
            "committed %llu -> %llu bytes (after 10%%: %llu), slabs %llu\n",
            NTHREADS, (unsigned long long)exited, rss_before, rss_after, rss_mid,
-           (unsigned long long)before.arena_committed, (unsigned long long)after.arena_committed,
+           (unsigned long long)before.committed_bytes, (unsigned long long)after.committed_bytes,
            (unsigned long long)committed_mid, (unsigned long long)after.slabs);
 
     CHECK(exited >= NTHREADS && exited <= NTHREADS + 8,
-          "threads_exited grew by %llu for %u exited threads", (unsigned long long)exited, NTHREADS);
+          "caches_released grew by %llu for %u exited threads", (unsigned long long)exited, NTHREADS);
     CHECK(rss_after > 0, "could not read VmRSS");
     CHECK(rss_after < RSS_LIMIT_KB, "RSS after %u threads is %lu kB (limit %u kB): thread exit "
           "does not give cached blocks back", NTHREADS, rss_after, RSS_LIMIT_KB);
-    CHECK(after.arena_committed < COMMITTED_LIMIT,
-          "arena_committed after the churn is %llu bytes (limit %llu)",
-          (unsigned long long)after.arena_committed, (unsigned long long)COMMITTED_LIMIT);
+    CHECK(after.committed_bytes < COMMITTED_LIMIT,
+          "committed_bytes after the churn is %llu bytes (limit %llu)",
+          (unsigned long long)after.committed_bytes, (unsigned long long)COMMITTED_LIMIT);
     /* The last 90% of the threads must not have grown the heap much. */
-    CHECK(after.arena_committed <= 2 * committed_mid + ((uint64_t)4 << 20),
-          "arena_committed keeps growing with the thread count: %llu after 10%% of the threads, "
+    CHECK(after.committed_bytes <= 2 * committed_mid + ((uint64_t)4 << 20),
+          "committed_bytes keeps growing with the thread count: %llu after 10%% of the threads, "
           "%llu at the end", (unsigned long long)committed_mid,
-          (unsigned long long)after.arena_committed);
+          (unsigned long long)after.committed_bytes);
 
     /* Free what the last threads left, then the heap must be consistent. */
     for (unsigned i = 0; i < handoff_n; i++)

@@ -1,0 +1,335 @@
+/*
+ * config.c - the HAKMEM_* environment variables of the hosted port, read
+ * once, at the process heap's start (the first allocation) or at load time
+ * if that comes first, never on an allocation path afterwards.
+ *
+ *   HAKMEM_PURGE_DELAY_MS   free memory unused this long goes back (decay)
+ *   HAKMEM_PURGE_THRESHOLD  free, not yet returned bytes that trigger a purge
+ *   HAKMEM_WARM_RESERVE     bytes such a purge leaves
+ *   HAKMEM_STATS            statistics table at exit: 1 (stderr) or a file
+ *   HAKMEM_VALGRIND         annotations for valgrind: auto, 0, 1
+ *   HAKMEM_VERBOSE          1: print the settings in force at start
+ *
+ * README.md has the table of defaults and ranges. An unknown HAKMEM_* name
+ * or a malformed value gets one warning line on stderr naming it (and the
+ * default used); nothing here can stop the program. The code runs inside
+ * the first malloc: it allocates nothing and uses no stdio stream.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "hosted.h"
+
+extern char **environ;
+
+hak_hosted_config_t hak_hosted_config = {
+    .heap = { .purge_high = HAK_PURGE_HIGH, .purge_low = HAK_PURGE_LOW,
+              .decay_ms = HAK_PURGE_DECAY_MS },
+    .valgrind = -1,
+};
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+#define DELAY_MAX 3600000u               /* one hour */
+#define BYTES_MAX ((uint64_t)1 << 40)    /* 1 TiB: the process heap's window */
+
+/* One line on stderr, "hakmem: warning: ..." (no stdio stream). */
+static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void warn(const char *fmt, ...)
+{
+    char line[512];
+    int n = snprintf(line, sizeof line, "hakmem: warning: ");
+    va_list ap;
+    va_start(ap, fmt);
+    int m = vsnprintf(line + n, sizeof line - (size_t)n - 1u, fmt, ap);
+    va_end(ap);
+    n = m < 0 ? n : n + m < (int)sizeof line - 1 ? n + m : (int)sizeof line - 2;
+    line[n++] = '\n';
+    hak_plat_write(line, (size_t)n);
+}
+
+/* Decimal digits only, at most `max`. Returns 0 and sets *out, or -1. */
+static int parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!*s)
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9u) / 10u)
+            return -1;
+        v = v * 10u + (uint64_t)(*s - '0');
+    }
+    if (v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* A byte count: digits, then optionally K, M, G or T (powers of 1024, in
+ * either case, followed or not by "iB" or "B"). Returns 0 or -1. */
+static int parse_bytes(const char *s, uint64_t max, uint64_t *out)
+{
+    char digits[24];
+    size_t n = 0;
+    while (s[n] >= '0' && s[n] <= '9' && n < sizeof digits - 1u) {
+        digits[n] = s[n];
+        n++;
+    }
+    digits[n] = '\0';
+    uint64_t v;
+    if (parse_uint(digits, UINT64_MAX, &v) != 0)
+        return -1;
+    const char *unit = s + n;
+    unsigned shift = 0;
+    switch (*unit) {
+    case 'k': case 'K': shift = 10; break;
+    case 'm': case 'M': shift = 20; break;
+    case 'g': case 'G': shift = 30; break;
+    case 't': case 'T': shift = 40; break;
+    case '\0': break;
+    default: return -1;
+    }
+    if (shift) {
+        unit++;
+        if (strcmp(unit, "") != 0 && strcmp(unit, "iB") != 0 && strcmp(unit, "B") != 0)
+            return -1;
+    }
+    if (v > (max >> shift))
+        return -1;
+    *out = v << shift;
+    return 0;
+}
+
+/* "48M (50331648 bytes)" for display, or "1000 bytes". */
+static const char *show_bytes(uint64_t v, char *buf, size_t cap)
+{
+    static const char units[] = "KMGT";
+    unsigned u = 0;
+    uint64_t w = v;
+    while (w && w % 1024u == 0 && u < 4u) {
+        w /= 1024u;
+        u++;
+    }
+    if (u)
+        snprintf(buf, cap, "%llu%c (%llu bytes)", (unsigned long long)w, units[u - 1u],
+                 (unsigned long long)v);
+    else
+        snprintf(buf, cap, "%llu bytes", (unsigned long long)v);
+    return buf;
+}
+
+static int is_set(const char *name, const char **value)
+{
+    *value = getenv(name);
+    return *value != NULL;
+}
+
+/* Origins of the settings, for HAKMEM_VERBOSE. */
+static const char *origin[6];
+enum { O_DELAY, O_HIGH, O_LOW, O_STATS, O_VALGRIND, O_VERBOSE };
+static const char DEFAULT[] = "default";
+static const char SET[] = "set";
+
+static void read_delay(hak_hosted_config_t *cfg)
+{
+    const char *v;
+    origin[O_DELAY] = DEFAULT;
+    if (!is_set("HAKMEM_PURGE_DELAY_MS", &v))
+        return;
+    uint64_t ms;
+    if (parse_uint(v, DELAY_MAX, &ms) != 0) {
+        warn("HAKMEM_PURGE_DELAY_MS=%s is not a whole number of milliseconds from 0 to %u: "
+             "using the default, %u", v, DELAY_MAX, HAK_PURGE_DECAY_MS);
+        return;
+    }
+    cfg->heap.decay_ms = (uint32_t)ms;
+    origin[O_DELAY] = SET;
+}
+
+static void read_bytes(const char *name, int which, size_t *field, size_t dflt)
+{
+    const char *v;
+    origin[which] = DEFAULT;
+    if (!is_set(name, &v))
+        return;
+    uint64_t b;
+    if (parse_bytes(v, BYTES_MAX, &b) != 0) {
+        char d[64];
+        warn("%s=%s is not a byte count from 0 to 1T (digits, then K, M, G or T): "
+             "using the default, %s", name, v, show_bytes(dflt, d, sizeof d));
+        return;
+    }
+    *field = (size_t)b;
+    origin[which] = SET;
+}
+
+static void read_stats(hak_hosted_config_t *cfg)
+{
+    const char *v;
+    origin[O_STATS] = DEFAULT;
+    if (!is_set("HAKMEM_STATS", &v))
+        return;
+    origin[O_STATS] = SET;
+    if (!strcmp(v, "") || !strcmp(v, "0"))
+        return;
+    if (!strcmp(v, "1")) {
+        cfg->stats = HAK_STATS_STDERR;
+        return;
+    }
+    /* A relative path names a file in the directory the program started
+     * in, wherever it is when it exits. */
+    size_t have = 0;
+    if (v[0] != '/') {
+        if (!getcwd(cfg->stats_path, sizeof cfg->stats_path - 1u)) {
+            warn("HAKMEM_STATS=%s: the current directory is not known (%s): "
+                 "no statistics (the default)", v, strerror(errno));
+            return;
+        }
+        have = strlen(cfg->stats_path);
+        if (have && cfg->stats_path[have - 1u] != '/')
+            cfg->stats_path[have++] = '/';
+    }
+    if (have + strlen(v) >= sizeof cfg->stats_path) {
+        warn("HAKMEM_STATS=%s: path too long: no statistics (the default)", v);
+        return;
+    }
+    strcpy(cfg->stats_path + have, v);
+    /* Writable? An existing file must be; otherwise its folder. */
+    char dir[sizeof cfg->stats_path];
+    strcpy(dir, cfg->stats_path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    int ok = access(cfg->stats_path, F_OK) == 0 ? access(cfg->stats_path, W_OK) == 0
+                                                 : access(dir, W_OK | X_OK) == 0;
+    if (!ok) {
+        warn("HAKMEM_STATS=%s: cannot write %s (%s): no statistics (the default)", v,
+             cfg->stats_path, strerror(errno));
+        return;
+    }
+    cfg->stats = HAK_STATS_FILE;
+}
+
+static int read_switch(const char *name, int which, const char *extra)
+{
+    const char *v;
+    origin[which] = DEFAULT;
+    if (!is_set(name, &v))
+        return -1;
+    if (!strcmp(v, "0") || !strcmp(v, "1")) {
+        origin[which] = SET;
+        return v[0] - '0';
+    }
+    if (extra && !strcmp(v, extra)) {
+        origin[which] = SET;
+        return -1;
+    }
+    warn("%s=%s is not 0 or 1%s%s: using the default, %s", name, v, extra ? " or " : "",
+         extra ? extra : "", extra ? extra : "0");
+    return -1;
+}
+
+static const char *const known[] = {
+    "HAKMEM_PURGE_DELAY_MS", "HAKMEM_PURGE_THRESHOLD", "HAKMEM_WARM_RESERVE",
+    "HAKMEM_STATS", "HAKMEM_VALGRIND", "HAKMEM_VERBOSE",
+};
+
+static void check_names(void)
+{
+    for (char **e = environ; e && *e; e++) {
+        if (strncmp(*e, "HAKMEM_", 7) != 0)
+            continue;
+        size_t len = strcspn(*e, "=");
+        int found = 0;
+        for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+            found |= strlen(known[k]) == len && !strncmp(*e, known[k], len);
+        if (!found)
+            warn("unknown variable %.*s ignored (hakmem reads HAKMEM_PURGE_DELAY_MS, "
+                 "HAKMEM_PURGE_THRESHOLD, HAKMEM_WARM_RESERVE, HAKMEM_STATS, HAKMEM_VALGRIND, "
+                 "HAKMEM_VERBOSE)", (int)len, *e);
+    }
+}
+
+static void print_settings(const hak_hosted_config_t *cfg)
+{
+    char text[2048], a[64], b[64];
+    const char *stats = cfg->stats == HAK_STATS_OFF ? "0: no table at exit"
+                      : cfg->stats == HAK_STATS_STDERR ? "1: the table on stderr at exit"
+                      : "the table appended to this file at exit";
+    int n = snprintf(text, sizeof text,
+        "hakmem %s: settings of %s (pid %d)\n"
+        "  HAKMEM_PURGE_DELAY_MS=%u (%s)\n"
+        "  HAKMEM_PURGE_THRESHOLD=%s (%s)\n"
+        "  HAKMEM_WARM_RESERVE=%s (%s)\n"
+        "  HAKMEM_STATS=%s%s%s (%s)\n"
+        "  HAKMEM_VALGRIND=%s (%s): %s\n"
+        "  HAKMEM_VERBOSE=1\n",
+        hak_version() + sizeof "hakmem", cfg->program, (int)getpid(),
+        cfg->heap.decay_ms, origin[O_DELAY],
+        show_bytes(cfg->heap.purge_high, a, sizeof a), origin[O_HIGH],
+        show_bytes(cfg->heap.purge_low, b, sizeof b), origin[O_LOW],
+        cfg->stats == HAK_STATS_FILE ? cfg->stats_path : "", cfg->stats == HAK_STATS_FILE ? ": " : "",
+        stats, origin[O_STATS],
+        cfg->valgrind < 0 ? "auto" : cfg->valgrind ? "1" : "0", origin[O_VALGRIND],
+        hak_hosted_tool_name());
+    if (n > (int)sizeof text - 1)
+        n = (int)sizeof text - 1;
+    if (n > 0)
+        hak_plat_write(text, (size_t)n);
+}
+
+static void load(void)
+{
+    hak_hosted_config_t *cfg = &hak_hosted_config;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    cfg->start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    snprintf(cfg->program, sizeof cfg->program, "%s",
+             program_invocation_short_name && *program_invocation_short_name
+                 ? program_invocation_short_name : "?");
+    check_names();
+    read_delay(cfg);
+    read_bytes("HAKMEM_PURGE_THRESHOLD", O_HIGH, &cfg->heap.purge_high, HAK_PURGE_HIGH);
+    read_bytes("HAKMEM_WARM_RESERVE", O_LOW, &cfg->heap.purge_low, HAK_PURGE_LOW);
+    if (cfg->heap.purge_low > cfg->heap.purge_high) {
+        char a[64], b[64];
+        if (origin[O_LOW] == SET) {
+            warn("HAKMEM_WARM_RESERVE=%s is above the purge threshold, %s: using the threshold",
+                 getenv("HAKMEM_WARM_RESERVE"), show_bytes(cfg->heap.purge_high, a, sizeof a));
+            cfg->heap.purge_low = cfg->heap.purge_high;
+        } else {
+            /* Only the threshold was set, below the default reserve: the
+             * reserve follows it down. */
+            cfg->heap.purge_low = cfg->heap.purge_high / 2u;
+            origin[O_LOW] = "default: half the threshold set";
+            (void)b;
+        }
+    }
+    read_stats(cfg);
+    cfg->valgrind = read_switch("HAKMEM_VALGRIND", O_VALGRIND, "auto");
+    cfg->verbose = read_switch("HAKMEM_VERBOSE", O_VERBOSE, NULL) == 1;
+    hak_hosted_tool_detect(cfg->valgrind);
+    hak_hosted_report_start();
+    if (cfg->verbose)
+        print_settings(cfg);
+}
+
+void hak_hosted_config_load(void)
+{
+    pthread_once(&once, load);
+}
+
+/* Load time, in case the program exits before it allocates. */
+__attribute__((constructor)) static void load_early(void)
+{
+    hak_hosted_config_load();
+}

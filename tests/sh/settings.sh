@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# settings.sh - the HAKMEM_* environment variables and the statistics table
+# at exit, on real processes.
+#
+# Proves:
+#   - HAKMEM_STATS=1 prints the table on stderr at exit: a header naming
+#     hakmem, its version, the program's name and pid and the time (UTC),
+#     one row per class in use, the totals with units and peaks; also when
+#     the program closed stderr in an atexit handler (GNU coreutils do: ls
+#     under LD_PRELOAD is run too);
+#   - HAKMEM_STATS=<relative path> writes to the folder the program started
+#     in, after it changed directory; two processes (fork) append two
+#     tables to one file, each with its pid;
+#   - a path that cannot be written gets one warning line at start, and the
+#     program runs as usual; _exit writes no table (documented);
+#   - an unknown HAKMEM_* name gets one warning line naming it; a malformed
+#     value gets one naming the variable and the default used; valid values
+#     get none; none of them changes the exit status;
+#   - HAKMEM_VERBOSE=1 prints the settings in force, set ones marked;
+#   - the settings take effect: HAKMEM_PURGE_THRESHOLD/HAKMEM_WARM_RESERVE
+#     make a free of 16 MiB go back at once, HAKMEM_PURGE_DELAY_MS=0 keeps
+#     it, HAKMEM_PURGE_DELAY_MS=100 returns it within half a second.
+# Env: BUILD=<abs build dir> (from tests/run_tests.sh).
+set -u
+BUILD=${BUILD:?BUILD must name the build directory}
+lib_a=$BUILD/libhakmem.a lib_so=$BUILD/libhakmem.so
+for f in "$lib_a" "$lib_so"; do [ -f "$f" ] || { echo "missing $f"; exit 1; }; done
+root=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hak_settings.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+unset LD_PRELOAD HAKMEM_STATS HAKMEM_VERBOSE HAKMEM_VALGRIND HAKMEM_PURGE_DELAY_MS \
+      HAKMEM_PURGE_THRESHOLD HAKMEM_WARM_RESERVE
+for v in $(env | sed -n 's/^\(HAKMEM_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
+
+cat >"$tmp/prog.c" <<'EOF'
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "hakmem.h"
+
+static void close_stderr(void) { fclose(stderr); }
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "plain";
+    void *keep[64];
+    for (int i = 0; i < 64; i++)
+        keep[i] = malloc(16 + 40 * i);
+    for (int i = 0; i < 64; i += 2)
+        free(keep[i]);
+    printf("pid %d\n", (int)getpid());
+    fflush(stdout);
+    if (!strcmp(mode, "chdir") && chdir(argv[2]) != 0)
+        return 2;
+    if (!strcmp(mode, "_exit"))
+        _exit(0);
+    if (!strcmp(mode, "closeerr"))
+        atexit(close_stderr);
+    if (!strcmp(mode, "fork")) {
+        pid_t c = fork();
+        if (c == 0) {
+            void *volatile q = malloc(100);
+            free(q);
+            exit(0);
+        }
+        waitpid(c, NULL, 0);
+    }
+    if (!strcmp(mode, "purge")) {
+        size_t n = (size_t)16 << 20;
+        char *volatile p = malloc(n); /* volatile: the pair stays */
+        memset(p, 1, n);
+        hak_stats_t a, b;
+        hak_stats(&a);
+        free(p);
+        if (argc > 2) {
+            struct timespec ts = { 0, atoi(argv[2]) * 1000000L };
+            nanosleep(&ts, NULL);
+        }
+        void *volatile q = malloc(64); /* a slow path after the wait */
+        free(q);
+        hak_stats(&b);
+        printf("purged %llu\n", (unsigned long long)(b.purged_bytes - a.purged_bytes));
+    }
+    return 0;
+}
+EOF
+cc -std=gnu11 -O1 -Wall -Werror -I"$root/include" "$tmp/prog.c" -o "$tmp/prog" "$lib_a" -pthread ||
+    { echo "build failed"; exit 1; }
+prog=$tmp/prog
+
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok   $*"; }
+# header FILE PID: the table's header line for PID, with a plausible time.
+header_re() { echo "^hakmem [0-9.]+ statistics: program prog, pid $1, at [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} UTC \\([0-9]+\\.[0-9]{2} s after start\\)$"; }
+check_table() { # FILE PID WHAT
+    local f=$1 pid=$2 what=$3
+    grep -qE "$(header_re "$pid")" "$f" || { fail "$what: no header line for pid $pid"; sed 's/^/    | /' "$f" | head -n 5; return; }
+    grep -qE '^class +size +stride +slabs +blocks_in_use +blocks_cached +blocks_free +refills +flushes +remote_frees$' "$f" ||
+        { fail "$what: no column line"; return; }
+    [ "$(grep -cE '^ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$' "$f")" -ge 3 ] ||
+        { fail "$what: fewer than 3 class rows"; return; }
+    grep -qE '^  committed_bytes +[0-9.]+ (B|KiB|MiB) \([0-9]+\) +committed_peak +[0-9.]+ (B|KiB|MiB) \([0-9]+\)$' "$f" ||
+        { fail "$what: no committed line with units and peak"; return; }
+    for name in reserved_bytes resident_peak purged_bytes remote_frees purges large_allocs caches_released; do
+        grep -qE " $name +[0-9]" "$f" || { fail "$what: no $name"; return; }
+    done
+    ok "$what"
+}
+
+# 1. stderr
+"$prog" >"$tmp/o1" 2>"$tmp/e1"
+[ -s "$tmp/e1" ] && fail "no HAKMEM_STATS: stderr not empty: $(head -n 2 "$tmp/e1")"
+HAKMEM_STATS=1 "$prog" >"$tmp/o1" 2>"$tmp/e1"
+check_table "$tmp/e1" "$(sed -n 's/^pid //p' "$tmp/o1")" "HAKMEM_STATS=1: table on stderr"
+HAKMEM_STATS=1 "$prog" closeerr >"$tmp/o2" 2>"$tmp/e2"
+check_table "$tmp/e2" "$(sed -n 's/^pid //p' "$tmp/o2")" "HAKMEM_STATS=1, stderr closed at exit: table still written"
+HAKMEM_STATS=1 LD_PRELOAD=$lib_so ls / >/dev/null 2>"$tmp/e3"
+if grep -qE '^hakmem [0-9.]+ statistics: program ls, pid [0-9]+' "$tmp/e3" && grep -q '^totals:' "$tmp/e3"; then
+    ok "ls under LD_PRELOAD (closes stderr at exit): table written"
+else
+    fail "ls under LD_PRELOAD: no table"; head -n 3 "$tmp/e3"
+fi
+
+# 2. relative path, resolved at start; two processes append
+mkdir -p "$tmp/start" "$tmp/elsewhere"
+(cd "$tmp/start" && HAKMEM_STATS=rel.txt "$prog" chdir "$tmp/elsewhere" >"$tmp/o4" 2>"$tmp/e4")
+if [ -f "$tmp/start/rel.txt" ] && [ ! -e "$tmp/elsewhere/rel.txt" ]; then
+    check_table "$tmp/start/rel.txt" "$(sed -n 's/^pid //p' "$tmp/o4")" "relative HAKMEM_STATS path: in the start folder"
+else
+    fail "relative HAKMEM_STATS path: start has $(ls "$tmp/start"), elsewhere has $(ls "$tmp/elsewhere")"
+fi
+[ -s "$tmp/e4" ] && fail "relative path: stderr not empty: $(head -n 2 "$tmp/e4")"
+HAKMEM_STATS=$tmp/two.txt "$prog" fork >"$tmp/o5" 2>&1
+n=$(grep -cE '^hakmem [0-9.]+ statistics: program prog, pid [0-9]+' "$tmp/two.txt")
+pids=$(sed -nE 's/^hakmem [0-9.]+ statistics: program prog, pid ([0-9]+),.*/\1/p' "$tmp/two.txt" | sort -u | wc -l)
+[ "$n" = 2 ] && [ "$pids" = 2 ] && ok "fork: two tables in one file, two pids" ||
+    fail "fork: $n tables, $pids pids in one file"
+
+# 3. unwritable path, _exit
+HAKMEM_STATS=$tmp/no/such/dir/s.txt "$prog" >"$tmp/o6" 2>"$tmp/e6"
+rc=$?
+if [ $rc = 0 ] && [ "$(wc -l <"$tmp/e6")" = 1 ] &&
+   grep -qE "^hakmem: warning: HAKMEM_STATS=$tmp/no/such/dir/s.txt: cannot write .*no statistics" "$tmp/e6"; then
+    ok "unwritable HAKMEM_STATS path: one warning line, exit 0"
+else
+    fail "unwritable HAKMEM_STATS path: exit $rc, stderr:"; sed 's/^/    | /' "$tmp/e6"
+fi
+HAKMEM_STATS=$tmp/exit_.txt "$prog" _exit >/dev/null 2>&1
+[ -e "$tmp/exit_.txt" ] && fail "_exit wrote a table" || ok "_exit: no table (as documented)"
+
+# 4. warnings
+warns() { # expected-count VAR=VALUE...
+    local want=$1; shift
+    env "$@" "$prog" >/dev/null 2>"$tmp/w"
+    local rc=$? got; got=$(grep -c '^hakmem: warning: ' "$tmp/w")
+    if [ $rc != 0 ] || [ "$got" != "$want" ] || [ "$(wc -l <"$tmp/w")" != "$want" ]; then
+        fail "$*: exit $rc, $got warning line(s), expected $want:"; sed 's/^/    | /' "$tmp/w"
+        return 1
+    fi
+}
+warns 1 HAKMEM_BOGUS=1 && grep -q '^hakmem: warning: unknown variable HAKMEM_BOGUS ignored' "$tmp/w" &&
+    ok "unknown HAKMEM_BOGUS: one warning naming it"
+for bad in HAKMEM_PURGE_DELAY_MS=abc HAKMEM_PURGE_DELAY_MS=99999999 HAKMEM_PURGE_DELAY_MS=-5 \
+           HAKMEM_PURGE_THRESHOLD=12Q HAKMEM_PURGE_THRESHOLD=2T HAKMEM_WARM_RESERVE=-1 \
+           HAKMEM_WARM_RESERVE= HAKMEM_VERBOSE=yes HAKMEM_VALGRIND=maybe; do
+    if warns 1 "$bad"; then
+        if grep -qE "^hakmem: warning: ${bad%%=*}=.*(default|threshold)" "$tmp/w"; then
+            ok "$bad: one warning naming it and the default"
+        else
+            fail "$bad: the warning does not name the variable and the default"; cat "$tmp/w"
+        fi
+    fi
+done
+warns 1 HAKMEM_PURGE_THRESHOLD=1M HAKMEM_WARM_RESERVE=2M &&
+    ok "reserve above the threshold: one warning"
+warns 0 HAKMEM_PURGE_DELAY_MS=0 HAKMEM_PURGE_THRESHOLD=64MiB HAKMEM_WARM_RESERVE=1024k \
+        HAKMEM_VALGRIND=auto HAKMEM_VERBOSE=0 HAKMEM_STATS=0 && ok "valid values: no warning"
+
+# 5. verbose
+HAKMEM_VERBOSE=1 HAKMEM_PURGE_DELAY_MS=250 HAKMEM_STATS=1 "$prog" >/dev/null 2>"$tmp/v"
+if grep -qE '^hakmem [0-9.]+: settings of prog \(pid [0-9]+\)$' "$tmp/v" &&
+   grep -qx '  HAKMEM_PURGE_DELAY_MS=250 (set)' "$tmp/v" &&
+   grep -qx '  HAKMEM_PURGE_THRESHOLD=48M (50331648 bytes) (default)' "$tmp/v" &&
+   grep -qx '  HAKMEM_WARM_RESERVE=24M (25165824 bytes) (default)' "$tmp/v" &&
+   grep -qE '^  HAKMEM_STATS=1: the table on stderr at exit \(set\)$' "$tmp/v" &&
+   grep -qE '^  HAKMEM_VALGRIND=auto \(default\): ' "$tmp/v"; then
+    ok "HAKMEM_VERBOSE=1: the settings in force"
+else
+    fail "HAKMEM_VERBOSE=1:"; sed 's/^/    | /' "$tmp/v" | head -n 12
+fi
+
+# 6. effects
+purged() { env "$@" "$prog" purge "${WAIT_MS:-0}" | sed -n 's/^purged //p'; }
+p0=$(purged HAKMEM_PURGE_DELAY_MS=0)
+p1=$(purged HAKMEM_PURGE_DELAY_MS=0 HAKMEM_PURGE_THRESHOLD=1M HAKMEM_WARM_RESERVE=0)
+p2=$(WAIT_MS=600 purged HAKMEM_PURGE_DELAY_MS=0)
+p3=$(WAIT_MS=600 purged HAKMEM_PURGE_DELAY_MS=100)
+mib=$((1 << 20))
+[ "${p0:-x}" = 0 ] && [ "${p1:-0}" -ge $((15 * mib)) ] && [ "${p2:-x}" = 0 ] && [ "${p3:-0}" -ge $((8 * mib)) ] &&
+    ok "settings take effect: purged after freeing 16 MiB: default $p0, threshold 1M $p1, delay 0 after 600 ms $p2, delay 100 ms after 600 ms $p3" ||
+    fail "settings' effect: purged after freeing 16 MiB: default '$p0' (want 0), threshold 1M '$p1' (>= 15 MiB), delay 0 after 600 ms '$p2' (0), delay 100 after 600 ms '$p3' (>= 8 MiB)"
+
+[ $fails = 0 ] && echo "all settings checks passed"
+exit $((fails > 0))
