@@ -44,6 +44,16 @@ uint64_t test_oom_calls(void);
 uint64_t test_purge_calls(void);
 uint64_t test_purge_bytes(void);
 
+/* ---- for the platform files (test_hooks.c) ---- */
+
+/* Appends n bytes of diagnostic text to the captured output. Returns 1
+ * when the platform should also echo it (test_output_echo). */
+int test_capture(const char *text, size_t n);
+
+/* Counts a fault and, when a recovery point is armed, jumps back to it
+ * (never returning); returns when none is, for the platform to stop. */
+void test_panic_recover(void);
+
 /* Makes hak_plat_purge leave a pattern (0xEE) instead of zeroes, as
  * madvise does for shared or file-backed memory (1), or zeroes again (0). */
 void test_purge_keeps_contents(int keep);
