@@ -29,7 +29,7 @@ static void publish_span(hak_heap_t *h, uint32_t nchunks)
 {
     uintptr_t span = nchunks ? (((uintptr_t)nchunks << HAK_CHUNK_SHIFT) - 16u) >> 4 : 0;
     __atomic_store_n(&h->span16, span, __ATOMIC_RELEASE);
-    if (!h->tool)
+    if (!HAK_TOOL(h))
         __atomic_store_n(&h->fast_span16, span, __ATOMIC_RELEASE);
 }
 

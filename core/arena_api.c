@@ -70,7 +70,7 @@ void hak_arena_destroy(hak_arena_t *arena)
 
 /* The process heap in a port's tool mode (heap.h) takes these calls too:
  * they go to the port's annotating functions. */
-#define TOOL(h) __builtin_expect((h)->tool != 0, 0)
+#define TOOL(h) __builtin_expect(HAK_TOOL(h) != 0, 0)
 
 void *hak_arena_malloc(hak_arena_t *arena, size_t size)
 {

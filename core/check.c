@@ -16,11 +16,11 @@ unsigned hak_heap_check(hak_heap_t *h)
     if (!hak_heap_ready(h))
         return bad;
     bad += hak_chunks_check(&h->chunks);
-    if (h->tool && h->tool->quiet)
+    if (HAK_TOOL(h) && h->tool->quiet)
         h->tool->quiet(h, 1);
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
         bad += hak_central_check(h, c);
-    if (h->tool && h->tool->quiet)
+    if (HAK_TOOL(h) && h->tool->quiet)
         h->tool->quiet(h, 0);
     return bad;
 }

@@ -38,6 +38,8 @@ static void note_resident(hak_chunks_t *a)
 /* After a change of used or dirty, with the lock held: the peaks. */
 static void note_change(hak_chunks_t *a)
 {
+    if (!HAK_WITH_STATS)
+        return;
     if (a->used > a->used_peak)
         a->used_peak = a->used;
     __atomic_store_n(&a->held, a->used + a->dirty, __ATOMIC_RELAXED);
@@ -49,6 +51,7 @@ void hak_chunks_note_peaks(hak_chunks_t *a)
     note_change(a);
 }
 
+#if HAK_WITH_STATS
 void hak_chunks_cold_add(hak_chunks_t *a, int64_t bytes)
 {
     /* A rise of the estimate (carving) is recorded at the next chunk
@@ -58,6 +61,7 @@ void hak_chunks_cold_add(hak_chunks_t *a, int64_t bytes)
         note_resident(a);
     __atomic_fetch_add(&a->cold, (uint64_t)bytes, __ATOMIC_RELAXED);
 }
+#endif
 
 static inline unsigned log2_floor(uint32_t v)
 {

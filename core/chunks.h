@@ -112,7 +112,15 @@ size_t hak_chunks_purge(hak_chunks_t *c, size_t keep);
 /* Adds `bytes` (negative: removes them) to the count of slab pages known
  * not resident (statistics: resident_bytes and its peak). Called under a
  * class lock (not the chunk lock). */
+#if HAK_WITH_STATS
 void hak_chunks_cold_add(hak_chunks_t *c, int64_t bytes);
+#else
+static inline void hak_chunks_cold_add(hak_chunks_t *c, int64_t bytes)
+{
+    (void)c;
+    (void)bytes;
+}
+#endif
 
 /* Records the peaks of the figures as they are now (the lock held). */
 void hak_chunks_note_peaks(hak_chunks_t *c);

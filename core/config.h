@@ -71,6 +71,13 @@
 #define HAK_PURGE_DECAY_MS 1000u
 #endif
 
+/* 1: a port may put a heap in tool mode (hak_heap_set_tool: valgrind or
+ * ASan annotations, hosted/tool.c). 0 leaves the tool checks out of the
+ * core (bare-metal images: 0.5 KiB less code). */
+#ifndef HAK_WITH_TOOLS
+#define HAK_WITH_TOOLS 1
+#endif
+
 /* Free dirty bytes an arena must first hold before the port is asked to
  * start its purge helper (hooks.start_purger): a program that never frees
  * this much never gets one. */

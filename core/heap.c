@@ -102,7 +102,8 @@ void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
     if (got > 1u && !hak_in_arena(h, next))
         hak_fault("corrupted free list (cached block's link)", (void *)p);
     if (tc->state == HAK_TC_LIVE) {
-        tc->owed[c] += got;
+        if (HAK_WITH_STATS)
+            tc->owed[c] += got;
         bin->head = next;
         bin->room = hak_geom[c].cache_max - (got - 1u);
         if (bin->refill < hak_geom[c].batch)
@@ -116,6 +117,8 @@ void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
  * heap were allocated by other threads (hak_class_stats_t.remote_frees). */
 static uint32_t remote_count(hak_tcache_t *tc, unsigned c, uint32_t n)
 {
+    if (!HAK_WITH_STATS)
+        return 0;
     uint64_t own = tc->owed[c] < n ? tc->owed[c] : n;
     tc->owed[c] -= own;
     return n - (uint32_t)own;
@@ -217,7 +220,7 @@ __attribute__((noinline)) static void *alloc_not_live(hak_heap_t *h, hak_tcache_
 {
     if (hak_heap_init(h) < 0)
         return hak_out_of_memory();
-    if (h->tool)
+    if (HAK_TOOL(h))
         return h->tool->alloc(h, size, 16, 0);
     if (size > HAK_MID_MAX)
         return hak_alloc_large(h, size);
@@ -264,7 +267,7 @@ void hak_free_other(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
     }
     /* Tool mode's frees all come this way: its free fast path sends every
      * pointer here with c = HAK_NUM_CLASSES. */
-    if (HAK_UNLIKELY(h->tool)) {
+    if (HAK_UNLIKELY(HAK_TOOL(h) != 0)) {
         h->tool->free(h, ptr);
         return;
     }

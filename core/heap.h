@@ -257,10 +257,13 @@ static inline int hak_heap_ready(const hak_heap_t *heap)
  * after hak_heap_setup, before the heap is in use. */
 void hak_heap_set_tool(hak_heap_t *h, const hak_tool_hooks_t *tool);
 
+/* The heap's tool mode, if the build has it (HAK_WITH_TOOLS), or NULL. */
+#define HAK_TOOL(h) (HAK_WITH_TOOLS ? (h)->tool : (const hak_tool_hooks_t *)0)
+
 /* Tells the port's tool mode, if any, that [p, p + n) changes hands. */
 static inline void hak_tool_mark(hak_heap_t *h, uintptr_t p, size_t n, int how)
 {
-    if (h->tool && h->tool->mark)
+    if (HAK_TOOL(h) && h->tool->mark)
         h->tool->mark(h, p, n, how);
 }
 

@@ -27,7 +27,7 @@ uint32_t hak_slab_restore(hak_heap_t *h, hak_slab_t *s, unsigned c);
 
 /* Bytes of slab s (class c) known not resident: pages never touched
  * (from warm_end on) and purged pages below warm_end. */
-uint64_t hak_slab_cold_bytes(const hak_slab_t *s, unsigned c);
+uint64_t hak_slab_cold_bytes(const hak_slab_t *s, unsigned c) __attribute__((pure));
 
 /* 1 if block j of slab s (class c) lies in a purged page. */
 int hak_slab_block_purged(const hak_slab_t *s, unsigned c, uint32_t j);

@@ -10,6 +10,9 @@
 #include "heap.h"
 #include "stats_format.h"
 
+/* Part of the statistics: left out with them (HAK_WITH_STATS 0). */
+#if HAK_WITH_STATS
+
 /* Text goes to buf (at most cap - 1 bytes kept) or, with `stream` set, to
  * the platform's diagnostic output each time buf fills up. */
 typedef struct out {
@@ -212,3 +215,5 @@ void hak_stats_report(const hak_heap_t *h, const hak_stats_t *s, const char *whe
     format(&o, s);
     hak_plat_write(buf, o.held);
 }
+
+#endif /* HAK_WITH_STATS */

@@ -45,7 +45,7 @@ FS_CAPS := -DHAK_PLAT_HAS_PURGE=0 -DHAK_PLAT_HAS_CLOCK=0
 # What a bare-metal image may leave out of the core (core/config.h): the
 # invariant walkers, the statistics and the uncached hak_arena_ API. The
 # `min` image and the `min` sizes of fs-size are built without them.
-FS_MIN_OPTS := -DHAK_WITH_CHECK=0 -DHAK_WITH_STATS=0 -DHAK_WITH_ARENA_API=0
+FS_MIN_OPTS := -DHAK_WITH_CHECK=0 -DHAK_WITH_STATS=0 -DHAK_WITH_ARENA_API=0 -DHAK_WITH_TOOLS=0
 
 # Variants of the test image: the same tests with 4, 1 and 2 CPUs (the
 # throughput figures at 1/2/4 CPUs come from each run alone, so idle CPUs
