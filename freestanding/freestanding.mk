@@ -181,9 +181,9 @@ fs-images: $(foreach t,$(FS_TARGETS),$(FS_OUT)/$(t)/run.conf)
 # FS_MIN_OPTS.
 FS_SIZE_VARIANTS := os osmin rel o2min
 FS_SIZE_TITLE_os := -Os
-FS_SIZE_TITLE_osmin := -Os, core without FS_MIN_OPTS
+FS_SIZE_TITLE_osmin := -Os, core built with FS_MIN_OPTS (without checks, statistics, arena API, tool mode)
 FS_SIZE_TITLE_rel := -O2
-FS_SIZE_TITLE_o2min := -O2, core without FS_MIN_OPTS
+FS_SIZE_TITLE_o2min := -O2, core built with FS_MIN_OPTS (without checks, statistics, arena API, tool mode)
 
 define FS_SIZE_RULES
 $(FS_OUT)/$(1)/size/minimal_$(2).elf: $$(FS_CORE_OBJ_$(1)_$(2)) $$(FS_PORT_OBJ_$(1)_$(2)) \
