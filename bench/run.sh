@@ -49,9 +49,9 @@ warn() { echo "run.sh: warning: $*" >&2; }
 flag() {
   local v=${!1:-$2}
   case ${v,,} in
-    1 | yes | true | on) printf -v "$1" 1 ;;
-    0 | no | false | off) printf -v "$1" 0 ;;
-    *) die "$1='${!1}' is not a yes/no value: use 1, yes, true, on or 0, no, false, off" ;;
+    1 | y | yes | true | on) printf -v "$1" 1 ;;
+    0 | n | no | false | off) printf -v "$1" 0 ;;
+    *) die "$1='${!1}' is not a yes/no value: use 1, y, yes, true, on or 0, n, no, false, off" ;;
   esac
 }
 flag QUICK 0
