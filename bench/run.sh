@@ -6,7 +6,7 @@
 #
 # Environment (all optional):
 #   QUICK=1        short mode (< 2 min): 1 warm-up + 3 runs, smaller sizes,
-#                  fewer random_mixed/tiny_hot variants, callgrind on 2.
+#                  fewer random_mixed/tiny_hot variants, callgrind on 3.
 #                  QUICK and CALLGRIND take 1/yes/true/on or 0/no/false/off
 #                  (any case; empty = default); anything else is refused.
 #   V=1            a progress line per run (default: one per workload)
