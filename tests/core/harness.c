@@ -129,41 +129,46 @@ static _Noreturn void fail_now(void)
     TEST_LONGJMP(run_point);
 }
 
+/* Starts a failure line: "  file:line: check failed: cond". */
+static void fail_line(test_line_t *l, const char *file, int line, const char *cond)
+{
+    tl_start(l, "  ");
+    tl_str(l, file);
+    tl_str(l, ":");
+    tl_u64(l, (uint64_t)line);
+    tl_str(l, ": check failed: ");
+    tl_str(l, cond);
+}
+
+/* Ends a failure line with the message, records and prints it, and stops
+ * the test. */
+_Noreturn static void fail_with(test_line_t *l, const char *msg)
+{
+    tl_str(l, msg);
+    run_why = *l;
+    tl_emit(l);
+    fail_now();
+}
+
 _Noreturn void test_fail(const char *file, int line, const char *cond, const char *msg)
 {
     test_line_t l;
-    tl_start(&l, "  ");
-    tl_str(&l, file);
-    tl_str(&l, ":");
-    tl_u64(&l, (uint64_t)line);
-    tl_str(&l, ": check failed: ");
-    tl_str(&l, cond);
+    fail_line(&l, file, line, cond);
     tl_str(&l, ": ");
-    tl_str(&l, msg);
-    run_why = l;
-    tl_emit(&l);
-    fail_now();
+    fail_with(&l, msg);
 }
 
 _Noreturn void test_fail_values(const char *file, int line, const char *cond, const char *msg,
                                 uint64_t a, uint64_t b)
 {
     test_line_t l;
-    tl_start(&l, "  ");
-    tl_str(&l, file);
-    tl_str(&l, ":");
-    tl_u64(&l, (uint64_t)line);
-    tl_str(&l, ": check failed: ");
-    tl_str(&l, cond);
+    fail_line(&l, file, line, cond);
     tl_str(&l, " (");
     tl_u64(&l, a);
     tl_str(&l, " vs ");
     tl_u64(&l, b);
     tl_str(&l, "): ");
-    tl_str(&l, msg);
-    run_why = l;
-    tl_emit(&l);
-    fail_now();
+    fail_with(&l, msg);
 }
 
 void **test_fault_arm(void **point)

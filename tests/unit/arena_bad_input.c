@@ -373,42 +373,16 @@ static const bad_case_t cases[] = {
 
 /* ---- parent side: run and judge ---------------------------------------- */
 
-static int failures;
-
-static void fail(const char *name, const char *why, const result_t *r)
-{
-    failures++;
-    printf("FAIL %s: %s\n", name, why);
-    printf("     status 0x%x, stdout: %s     stderr: %s\n", r->status, r->out, r->err);
-}
-
 static void judge(const bad_case_t *c, const result_t *r)
 {
     char msg[256] = "", why[512];
     uintptr_t named = 0, want = 0;
-    int nlines = 0;
-    if (!WIFSIGNALED(r->status) || WTERMSIG(r->status) != SIGABRT) {
-        fail(c->name, "child did not die with SIGABRT", r);
+    const char *bad = fault_verdict(r, c->expect1, c->expect2, msg, sizeof msg, &named, why, sizeof why);
+    if (bad) {
+        fail(c->name, bad, r);
         return;
     }
-    if (!parse_fault(r->err, msg, sizeof msg, &named, &nlines)) {
-        fail(c->name, "no 'hakmem: <message>: 0x<ptr>' line on stderr", r);
-        return;
-    }
-    if (nlines != 1) {
-        fail(c->name, "not exactly one hakmem line", r);
-        return;
-    }
-    if (!strstr(msg, c->expect1) && !(c->expect2 && strstr(msg, c->expect2))) {
-        snprintf(why, sizeof why, "message \"%s\" lacks \"%s\"%s%s%s", msg, c->expect1,
-                 c->expect2 ? " or \"" : "", c->expect2 ? c->expect2 : "", c->expect2 ? "\"" : "");
-        fail(c->name, why, r);
-        return;
-    }
-    const char *s = strstr(r->err, "EXPECT-PTR 0x");
-    if (s)
-        want = (uintptr_t)strtoull(s + 13, NULL, 16);
-    if (!s || named != want) {
+    if (!expected_ptr(r->err, &want) || named != want) {
         snprintf(why, sizeof why, "fault line names 0x%" PRIxPTR ", expected 0x%" PRIxPTR, named,
                  want);
         fail(c->name, why, r);

@@ -586,31 +586,12 @@ static const bad_case_t cases[] = {
     { "use-after-free write, all blocks of an exited thread", c_uaf_slab_list_many, "corrupted free list", NULL, MUST_DIE },
 };
 
-static int expected_ptr(const char *err, uintptr_t *ptr)
-{
-    const char *s = strstr(err, "EXPECT-PTR 0x");
-    if (!s)
-        return 0;
-    *ptr = (uintptr_t)strtoull(s + 13, NULL, 16);
-    return 1;
-}
-
-static int failures;
-
-static void fail(const char *name, const char *why, const result_t *r)
-{
-    failures++;
-    printf("FAIL %s: %s\n", name, why);
-    printf("     status 0x%x, stdout: %s     stderr: %s\n", r->status, r->out, r->err);
-}
-
 /* Judges one case. `any_freed` lets the named pointer be any block freed
  * by the case (used when many blocks were clobbered). */
 static void judge(const bad_case_t *c, const result_t *r, int quiet)
 {
     char msg[256] = "";
     uintptr_t named = 0, want = 0;
-    int nlines = 0;
     if (WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0 && c->outcome == DIE_OR_VALID
         && strstr(r->out, "SKIPPED-VALID")) {
         printf("ok   %-48s corruption skipped: %s", c->name, r->out + strlen("SKIPPED-VALID "));
@@ -621,23 +602,10 @@ static void judge(const bad_case_t *c, const result_t *r, int quiet)
         printf("gap  %-48s not detected in this build: %s", c->name, r->out + strlen("GAP "));
         return;
     }
-    if (!WIFSIGNALED(r->status) || WTERMSIG(r->status) != SIGABRT) {
-        fail(c->name, "child did not die with SIGABRT", r);
-        return;
-    }
-    if (!parse_fault(r->err, msg, sizeof msg, &named, &nlines)) {
-        fail(c->name, "no 'hakmem: <message>: 0x<ptr>' line on stderr", r);
-        return;
-    }
-    if (nlines != 1) {
-        fail(c->name, "more than one hakmem line", r);
-        return;
-    }
-    if (!strstr(msg, c->expect1) && !(c->expect2 && strstr(msg, c->expect2))) {
-        char why[512];
-        snprintf(why, sizeof why, "message \"%s\" lacks \"%s\"%s%s%s", msg, c->expect1,
-                 c->expect2 ? " or \"" : "", c->expect2 ? c->expect2 : "", c->expect2 ? "\"" : "");
-        fail(c->name, why, r);
+    char why[512];
+    const char *bad = fault_verdict(r, c->expect1, c->expect2, msg, sizeof msg, &named, why, sizeof why);
+    if (bad) {
+        fail(c->name, bad, r);
         return;
     }
     if (*expect_set_n) {
@@ -645,7 +613,6 @@ static void judge(const bad_case_t *c, const result_t *r, int quiet)
         for (unsigned i = 0; i < *expect_set_n; i++)
             ok |= expect_set[i] == named;
         if (!ok) {
-            char why[256];
             snprintf(why, sizeof why,
                      "fault line names 0x%" PRIxPTR ", none of the %u clobbered blocks", named,
                      *expect_set_n);
@@ -653,7 +620,6 @@ static void judge(const bad_case_t *c, const result_t *r, int quiet)
             return;
         }
     } else if (!expected_ptr(r->err, &want) || named != want) {
-        char why[256];
         snprintf(why, sizeof why, "fault line names 0x%" PRIxPTR ", expected 0x%" PRIxPTR,
                  named, want);
         fail(c->name, why, r);

@@ -11,6 +11,9 @@
 #define HAKMEM_FAULT_CHILD_H
 
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -107,6 +110,51 @@ static int parse_fault(const char *err, char *msg, size_t msgcap, uintptr_t *ptr
         line = end ? end + 1 : NULL;
     }
     return found;
+}
+
+/* The number of cases judged failed, and the report of one. */
+static int failures;
+
+static void fail(const char *name, const char *why, const result_t *r)
+{
+    failures++;
+    printf("FAIL %s: %s\n", name, why);
+    printf("     status 0x%x, stdout: %s     stderr: %s\n", r->status, r->out, r->err);
+}
+
+/* The pointer the child announced with "EXPECT-PTR 0x<hex>" on stderr
+ * before its misuse. Returns 1 if it did. */
+static int expected_ptr(const char *err, uintptr_t *ptr)
+{
+    const char *s = strstr(err, "EXPECT-PTR 0x");
+    if (!s)
+        return 0;
+    *ptr = (uintptr_t)strtoull(s + 13, NULL, 16);
+    return 1;
+}
+
+/* Checks a child that must have stopped on one fault: killed by SIGABRT,
+ * exactly one "hakmem: " line on stderr, its message containing expect1
+ * (or expect2, when set). Returns NULL when all hold, with the message in
+ * msg and the pointer the line names in *named; otherwise why not (kept in
+ * why, whycap bytes). */
+static const char *fault_verdict(const result_t *r, const char *expect1, const char *expect2,
+                                 char *msg, size_t msgcap, uintptr_t *named, char *why,
+                                 size_t whycap)
+{
+    int nlines = 0;
+    if (!WIFSIGNALED(r->status) || WTERMSIG(r->status) != SIGABRT)
+        return "child did not die with SIGABRT";
+    if (!parse_fault(r->err, msg, msgcap, named, &nlines))
+        return "no 'hakmem: <message>: 0x<ptr>' line on stderr";
+    if (nlines != 1)
+        return "not exactly one hakmem line";
+    if (!strstr(msg, expect1) && !(expect2 && strstr(msg, expect2))) {
+        snprintf(why, whycap, "message \"%s\" lacks \"%s\"%s%s%s", msg, expect1,
+                 expect2 ? " or \"" : "", expect2 ? expect2 : "", expect2 ? "\"" : "");
+        return why;
+    }
+    return NULL;
 }
 
 #endif /* HAKMEM_FAULT_CHILD_H */
