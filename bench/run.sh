@@ -19,7 +19,8 @@
 #                  checks, no locks, no metadata): its ratio shows how much
 #                  of a workload's time is the benchmark loop itself. It is
 #                  not thread-safe and runs on the single-threaded workloads
-#                  only (random_mixed, tiny_hot, mid_mixed, py_dict).
+#                  only (random_mixed, tiny_hot, mid_mixed, burst,
+#                  py_dict).
 #   PYTHON=cmd     interpreter of the py_dict workload (default python3; it
 #                  runs with PYTHONMALLOC=malloc, see bench/py_dict.py)
 #   CASES=regex    only workloads whose label matches (grep -E)
@@ -99,7 +100,7 @@ set_alloc() {
 # linked with hakmem).
 runs_on() {
   case $2 in
-    random_mixed | tiny_hot | mid_mixed) ;;
+    random_mixed | tiny_hot | mid_mixed | burst) ;;
     py_dict) [ "$1" != hakmem-static ] ;;
     *) [ "$1" != minimal ] ;;
   esac
@@ -171,7 +172,7 @@ fi
 [[ " $ALLOCS " == *" system "* ]] || die "ALLOCS must include system (the ratio baseline)"
 
 # ---- refuse missing or stale binaries ---------------------------------------
-PROGS+=" mid_mixed transfer" # bench/py_dict.py is run as it is, by $PY
+PROGS+=" mid_mixed transfer burst" # bench/py_dict.py is run as it is, by $PY
 for prog in $PROGS; do
   [ -x "$BIN/$prog" ] || die "$BIN/$prog missing - run 'make bench-build'"
   for src in "bench/$prog.c" bench/bench_util.c bench/bench_util.h; do
@@ -214,11 +215,11 @@ T=$THREADS TP=$((THREADS / 2 > 0 ? THREADS / 2 : 1)); TC=$((T - TP > 0 ? T - TP 
 if [ "$QUICK" = 1 ]; then
   RM=1000000 TH=2000000 LRS="5 20" XM=300000 MS="5 10000" CH=500 LR=300 FR=50000
   WSS="400 8192" RANGES="16-1039" SIZES="16 256" CGRM="400 16-1039" CGTH=256 CGN=100000
-  MM=1000000 TR="10 200000" PYD="150000 100000"
+  MM=1000000 TR="10 200000" PYD="150000 100000" BU=2000 BUO="0"
 else
   RM=10000000 TH=20000000 LRS="10 50" XM=2000000 MS="20 20000" CH=2000 LR=2000 FR=200000
   WSS="400 8192" RANGES="16-128 16-1039 1-4096" SIZES="16 64 256 1024" CGRM=all CGTH=all CGN=200000
-  MM=10000000 TR="20 1000000" PYD="600000 400000"
+  MM=10000000 TR="20 1000000" PYD="600000 400000" BU=10000 BUO="0 2"
 fi
 # the interpreter itself, not a wrapper (pyenv shims are scripts)
 PY=$(${PYTHON:-python3} -c 'import sys; print(sys.executable)' 2>/dev/null) || PY=""
@@ -233,6 +234,9 @@ for sz in $SIZES; do
   add_case "tiny_hot size=$sz" tiny_hot "$TH $sz" "$cg"
 done
 add_case "mid_mixed ws=1000 1K-32K" mid_mixed "$MM 1000 1 1024 32768" "$CGN 1000 1 1024 32768"
+for o in $BUO; do
+  add_case "burst 16B 400-1600 $([ "$o" = 0 ] && echo fifo || echo random)" burst "$BU 16 400 1600 $o" "100 16 400 1600 $o"
+done
 add_case "larson T=$T" larson "$T $LRS 1000 16 1024 1" ""
 add_case "xmalloc ${TP}p/${TC}c" xmalloc "$TP $TC $XM 64 16 256 1" ""
 [ "$TP/$TC" = 2/2 ] || add_case "xmalloc 2p/2c" xmalloc "2 2 $XM 64 16 256 1" ""
