@@ -129,6 +129,9 @@ int hak_heap_setup(hak_heap_t *h, uintptr_t base, size_t len, unsigned flags,
     h->region_len = len;
     h->table_backed = growable ? 0 : (size_t)(data - lo);
     h->caches_released = 0;
+    /* Caches of a small region grow by a 64th of it at most. */
+    uint64_t grow = ((uint64_t)n << HAK_CHUNK_SHIFT) / 64u;
+    h->cache_grow = grow < HAK_CACHE_GROW_BYTES ? (uint32_t)grow : HAK_CACHE_GROW_BYTES;
     h->coarse = !growable && n < HAK_COARSE_BELOW_CHUNKS;
     h->magic = HAK_HEAP_MAGIC ^ (uintptr_t)h;
     /* base is 16 bytes past the first chunk so that p - 1 of any pointer

@@ -28,6 +28,20 @@ unsigned hak_heap_check(hak_heap_t *h)
 unsigned hak_cache_check(hak_heap_t *h, hak_tcache_t *tc)
 {
     unsigned bad = 0;
+    uint64_t grown = 0;
+    for (unsigned c = 0; c < HAK_NUM_CLASSES && tc->state == HAK_TC_LIVE; c++) {
+        const hak_tbin_t *bin = &tc->bins[c];
+        if (bin->cap < hak_geom[c].cache_max || bin->cap > hak_geom[c].cache_limit
+            || bin->room > bin->cap) {
+            hak_report("check: thread cache capacity out of range, class", (void *)(uintptr_t)c);
+            return bad + 1u;
+        }
+        grown += (uint64_t)(bin->cap - hak_geom[c].cache_max) * hak_geom[c].stride;
+    }
+    if (tc->state == HAK_TC_LIVE && (grown != tc->grown || grown > h->cache_grow)) {
+        hak_report("check: thread cache growth disagrees with its bins, bytes", (void *)(uintptr_t)grown);
+        bad++;
+    }
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
         const hak_tbin_t *bin = &tc->bins[c];
         uint32_t seen = 0, count = hak_tbin_count(bin, c, tc->state);

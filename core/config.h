@@ -113,6 +113,26 @@
 #define HAK_BATCH_BYTES 16384
 #endif
 
+/* A thread cache's bin starts with room for two batches. A bin that runs
+ * empty soon after a flush, or full soon after a refill, is cycling: its
+ * thread allocates and frees more blocks of the class at a time than the
+ * bin holds, and every block beyond it goes to the class's shared lists and
+ * back. Such a bin doubles its capacity, up to HAK_CACHE_CLASS_BYTES of
+ * blocks (at most HAK_CACHE_LIMIT_MAX blocks; classes whose two batches
+ * already fill it do not grow); a cache adds at most HAK_CACHE_GROW_BYTES
+ * over all its bins (less in a small arena: a 64th of its region). A grown
+ * bin that flushes HAK_TBIN_IDLE_CAPS times its bound without a refill between
+ * shrinks back a batch per flush, and a flushed cache starts over (heap.c). */
+#ifndef HAK_CACHE_CLASS_BYTES
+#define HAK_CACHE_CLASS_BYTES 65536u
+#endif
+#ifndef HAK_CACHE_LIMIT_MAX
+#define HAK_CACHE_LIMIT_MAX 4096u
+#endif
+#ifndef HAK_CACHE_GROW_BYTES
+#define HAK_CACHE_GROW_BYTES 262144u
+#endif
+
 /* Blocks in the first refill of a class in a new cache; each later refill
  * doubles it up to the class's full batch. A thread that uses a class a
  * little does not carve (and touch) a full batch of it: on a small heap

@@ -32,7 +32,12 @@ typedef struct hak_class_geom {
     uint32_t slab_shift; /* log2 of the slab size; slabs are self-aligned */
     uint32_t capacity;   /* blocks in one slab */
     uint32_t batch;      /* blocks moved per refill or flush */
-    uint32_t cache_max;  /* blocks a thread cache keeps before a flush */
+    uint32_t cache_max;  /* blocks a thread cache keeps before a flush, to
+                          * begin with */
+    uint32_t cache_limit; /* blocks a bin that keeps cycling between empty
+                           * and full may grow to keep (heap.c):
+                           * HAK_CACHE_CLASS_BYTES of blocks, at least
+                           * cache_max */
     uint64_t recip;      /* ceil(2^40 / stride): exact block-boundary test */
 } hak_class_geom_t;
 

@@ -33,10 +33,12 @@ static hak_tcache_t *cache_setup(hak_heap_t *h, hak_tcache_t *tc)
             return cache_setup(h, tc);
     }
     tc->heap = h;
+    tc->grown = 0;
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
         tc->owed[c] = 0;
-        tc->bins[c].room = hak_geom[c].cache_max;
-        tc->bins[c].refill = HAK_BATCH_FIRST < hak_geom[c].batch ? HAK_BATCH_FIRST : hak_geom[c].batch;
+        tc->bins[c].room = tc->bins[c].cap = (uint16_t)hak_geom[c].cache_max;
+        tc->bins[c].refill = (uint8_t)(HAK_BATCH_FIRST < hak_geom[c].batch ? HAK_BATCH_FIRST : hak_geom[c].batch);
+        tc->bins[c].trend = 0;
     }
     tc->state = HAK_TC_LIVE;
     tc->fast_limit = (size_t)HAK_SMALL_MAX + 1u;
@@ -86,6 +88,25 @@ static void *alloc_exhausted(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
     return p ? p : hak_out_of_memory();
 }
 
+/* Doubles the capacity of bin c of a live cache (within the class's
+ * cache_limit and what is left of the heap's cache_grow) and adds it to
+ * the bin's room. Returns 0 when it could not add at least a batch. */
+static int bin_grow(const hak_heap_t *h, hak_tcache_t *tc, hak_tbin_t *bin, unsigned c)
+{
+    const hak_class_geom_t *g = &hak_geom[c];
+    uint32_t add = bin->cap, afford = (h->cache_grow - tc->grown) / g->stride;
+    if (add > g->cache_limit - bin->cap)
+        add = g->cache_limit - bin->cap;
+    if (add > afford)
+        add = afford;
+    if (add < g->batch)
+        return 0;
+    bin->cap = (uint16_t)(bin->cap + add);
+    bin->room += add;
+    tc->grown += add * g->stride;
+    return 1;
+}
+
 void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
 {
     tc = cache_live(h, tc);
@@ -104,10 +125,14 @@ void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
     if (tc->state == HAK_TC_LIVE) {
         if (HAK_WITH_STATS)
             tc->owed[c] += got;
+        /* Empty soon after a flush: the blocks it gave away were needed. */
+        if (bin->trend != HAK_TBIN_REFILLED && bin->trend != 0)
+            bin_grow(h, tc, bin, c);
+        bin->trend = HAK_TBIN_REFILLED;
         bin->head = next;
-        bin->room = hak_geom[c].cache_max - (got - 1u);
+        bin->room = bin->cap - (got - 1u);
         if (bin->refill < hak_geom[c].batch)
-            bin->refill = 2u * bin->refill < hak_geom[c].batch ? 2u * bin->refill : hak_geom[c].batch;
+            bin->refill = (uint8_t)(2u * bin->refill < hak_geom[c].batch ? 2u * bin->refill : hak_geom[c].batch);
     }
     hak_hdr_set(p, hak_hdr_live(h, c));
     return (void *)p;
@@ -124,6 +149,37 @@ static uint32_t remote_count(hak_tcache_t *tc, unsigned c, uint32_t n)
     return n - (uint32_t)own;
 }
 
+/* Makes room in full bin c of a live cache. Full soon after a refill, the
+ * bin grows instead of giving away blocks its thread is about to want
+ * back. Otherwise it flushes a batch; once it has flushed HAK_TBIN_IDLE_CAPS
+ * times its class's cache_limit (at most HAK_TBIN_FLUSHES_MAX batches) with
+ * no refill between (frees only: blocks of other threads, a structure torn
+ * down), so that no burst the bin could serve looks idle, each flush
+ * also takes a batch off a grown capacity, flushing a second batch: a bin
+ * shrinks back with no call moving more than two batches. */
+static void bin_overflow(hak_heap_t *h, hak_tcache_t *tc, hak_tbin_t *bin, unsigned c)
+{
+    const hak_class_geom_t *g = &hak_geom[c];
+    if (bin->trend == HAK_TBIN_REFILLED && bin_grow(h, tc, bin, c)) {
+        bin->trend = 0;
+        return;
+    }
+    uint32_t flushes = (bin->trend & HAK_TBIN_FLUSHES_MAX) + 1u, n = g->batch, cap = bin->cap;
+    uint32_t idle = HAK_TBIN_IDLE_CAPS * g->cache_limit / g->batch;
+    if (flushes > HAK_TBIN_FLUSHES_MAX)
+        flushes = HAK_TBIN_FLUSHES_MAX;
+    if (cap > g->cache_max && flushes >= (idle < HAK_TBIN_FLUSHES_MAX ? idle : HAK_TBIN_FLUSHES_MAX)) {
+        uint32_t cut = cap - g->cache_max < g->batch ? cap - g->cache_max : g->batch;
+        cap -= cut;
+        n += cut;
+        tc->grown -= cut * g->stride;
+    }
+    bin->head = hak_central_flush(h, c, bin->head, n, remote_count(tc, c, n));
+    bin->cap = (uint16_t)cap;
+    bin->room = g->batch;
+    bin->trend = (uint8_t)flushes;
+}
+
 void hak_free_overflow(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
 {
     uintptr_t p = (uintptr_t)ptr;
@@ -134,11 +190,8 @@ void hak_free_overflow(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
         return;
     }
     hak_tbin_t *bin = &tc->bins[c];
-    if (bin->room == 0) {
-        uint32_t n = hak_geom[c].batch;
-        bin->head = hak_central_flush(h, c, bin->head, n, remote_count(tc, c, n));
-        bin->room = n;
-    }
+    if (bin->room == 0)
+        bin_overflow(h, tc, bin, c);
     hak_link_store(h, p, bin->head);
     bin->head = p;
     bin->room--;
@@ -427,8 +480,10 @@ void hak_cache_flush(hak_heap_t *h, hak_tcache_t *tc)
         if (n)
             hak_central_give(h, c, bin->head, n, remote_count(tc, c, n));
         bin->head = 0;
-        bin->room = hak_geom[c].cache_max;
+        bin->room = bin->cap = (uint16_t)hak_geom[c].cache_max;
+        bin->trend = 0;
     }
+    tc->grown = 0;
 }
 
 void hak_cache_release(hak_heap_t *h, hak_tcache_t *tc)
@@ -438,7 +493,7 @@ void hak_cache_release(hak_heap_t *h, hak_tcache_t *tc)
         __atomic_fetch_add(&h->caches_released, 1, __ATOMIC_RELAXED);
     }
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
-        tc->bins[c].room = 0;
+        tc->bins[c].room = tc->bins[c].cap = 0;
     tc->state = HAK_TC_DEAD;
     tc->fast_limit = 0;
     tc->mid_limit = 0;

@@ -87,18 +87,34 @@ typedef struct hak_central {
 typedef struct hak_tbin {
     uintptr_t head;            /* encoded-next list of free blocks */
     uint32_t room;             /* blocks that may still be cached before a
-                                * flush: hak_geom[c].cache_max - count while
-                                * the cache is live, 0 otherwise */
-    uint32_t refill;           /* blocks the next refill asks for (grows
+                                * flush: cap - count while the cache is
+                                * live, 0 otherwise */
+    uint16_t cap;              /* blocks the bin may hold: from
+                                * hak_geom[c].cache_max up to cache_limit
+                                * while the cache is live (it grows while
+                                * the bin cycles between empty and full,
+                                * see heap.c), 0 otherwise */
+    uint8_t refill;            /* blocks the next refill asks for (grows
                                 * from HAK_BATCH_FIRST to the class's batch) */
+    uint8_t trend;             /* the bin's slow paths since its last refill:
+                                * HAK_TBIN_REFILLED if none flushed, else
+                                * the flushes (saturating at 127) */
 } hak_tbin_t;
 
+#define HAK_TBIN_REFILLED 0x80u
+#define HAK_TBIN_FLUSHES_MAX 0x7fu
+/* A grown bin that flushes this many times its class's cache_limit with no
+ * refill between shrinks by a batch at each further flush (heap.c). */
+#define HAK_TBIN_IDLE_CAPS 4u
+
 _Static_assert(sizeof(hak_tbin_t) == 16, "the allocation fast path indexes bins by size & ~15");
+_Static_assert(HAK_CACHE_LIMIT_MAX <= 0xffffu, "a bin's capacity fits its 16 bits");
 
 /* Blocks held in a bin of class c of a cache in state `state`. */
 static inline uint32_t hak_tbin_count(const hak_tbin_t *bin, unsigned c, uint32_t state)
 {
-    return state == HAK_TC_LIVE ? hak_geom[c].cache_max - bin->room : 0u;
+    (void)c;
+    return state == HAK_TC_LIVE ? (uint32_t)bin->cap - bin->room : 0u;
 }
 
 typedef struct hak_tcache {
@@ -119,6 +135,10 @@ typedef struct hak_tcache {
      * (slow paths only): a flush that returns more counts the excess as
      * remote frees (hak_class_stats_t.remote_frees). */
     uint64_t owed[HAK_NUM_CLASSES];
+    /* Bytes of capacity its bins have grown by beyond their starting
+     * capacity: sum of (cap - cache_max) * stride, at most the heap's
+     * cache_grow. */
+    uint32_t grown;
 } hak_tcache_t;
 
 
@@ -217,6 +237,9 @@ struct hak_heap {
     uint32_t report;           /* HAK_REPORT_* of its parameters */
     const hak_tool_hooks_t *tool; /* tool mode, or NULL */
     uint32_t purger_started;   /* hooks.start_purger was called */
+    uint32_t cache_grow;       /* bytes each cache's bins may grow by in
+                                * all (HAK_CACHE_GROW_BYTES, less in a
+                                * small region) */
     hak_chunks_t chunks;
     hak_central_t central[HAK_NUM_CLASSES];
 };

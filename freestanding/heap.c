@@ -46,8 +46,9 @@ int fs_heap_boot(void)
     return rc;
 }
 
-/* The statistics' view of the CPUs' caches: each bin's count is one word,
- * read while its CPU may be changing it (an estimate). */
+/* The statistics' view of the CPUs' caches: each bin's count is its
+ * capacity less its room, two words read while its CPU may be changing
+ * them (an estimate). */
 static void count_cached(hak_heap_t *h, uint64_t cached[HAK_NUM_CLASSES])
 {
     (void)h;
@@ -57,8 +58,9 @@ static void count_cached(hak_heap_t *h, uint64_t cached[HAK_NUM_CLASSES])
             continue;
         for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
             uint32_t room = *(const volatile uint32_t *)&tc->bins[c].room;
-            if (room < hak_geom[c].cache_max)
-                cached[c] += hak_geom[c].cache_max - room;
+            uint32_t cap = *(const volatile uint16_t *)&tc->bins[c].cap;
+            if (room < cap)
+                cached[c] += cap - room;
         }
     }
 }

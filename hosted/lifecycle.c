@@ -67,8 +67,9 @@ static void list_remove(listed_cache_t *c)
 }
 
 /* The blocks one cache holds, read while its thread may be changing them:
- * each bin's count is one word, read once (an estimate, by design); the
- * thread sanitizer is told not to watch these reads. */
+ * each bin's count is its capacity less its room, two words read once
+ * each (an estimate, by design); the thread sanitizer is told not to watch
+ * these reads. */
 __attribute__((no_sanitize("thread")))
 static void count_one(const hak_tcache_t *tc, uint64_t cached[HAK_NUM_CLASSES])
 {
@@ -76,8 +77,9 @@ static void count_one(const hak_tcache_t *tc, uint64_t cached[HAK_NUM_CLASSES])
         return;
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
         uint32_t room = *(const volatile uint32_t *)&tc->bins[c].room;
-        if (room < hak_geom[c].cache_max)
-            cached[c] += hak_geom[c].cache_max - room;
+        uint32_t cap = *(const volatile uint16_t *)&tc->bins[c].cap;
+        if (room < cap)
+            cached[c] += cap - room;
     }
 }
 

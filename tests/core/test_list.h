@@ -49,3 +49,8 @@ TEST(region_reuse, "after hak_arena_destroy the region is the caller's, reusable
 TEST(stats_classes, "per-class statistics and their table match the uncached calls made")
 TEST(stats_memory, "committed, resident, large and purge figures, and their peaks")
 TEST(stats_report, "report settings: a settings line at creation, the table at destroy")
+/* cache.c */
+TEST(cache_burst_grows, "bursts beyond a bin's capacity: it grows until a burst stays in the cache")
+TEST(cache_growth_bounded, "bins grow to their class's bound, a cache to its arena's")
+TEST(cache_shrinks, "a grown bin that only frees shrinks back to its starting capacity")
+TEST(cache_flush_returns, "a flushed or released cache starts over; the stats see every block back")
