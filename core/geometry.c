@@ -15,7 +15,11 @@
                    BATCH(STRIDE(g)), 2u * BATCH(STRIDE(g)), RECIP(STRIDE(g)) }
 #define CLASS8(g) CLASS(g), CLASS((g) + 16), CLASS((g) + 32), CLASS((g) + 48), \
                   CLASS((g) + 64), CLASS((g) + 80), CLASS((g) + 96), CLASS((g) + 112)
-#define OCTAVE(p) CLASS((p) * 5 / 4), CLASS((p) * 6 / 4), CLASS((p) * 7 / 4), CLASS((p) * 2)
+/* Mid classes keep at least HAK_MID_CACHE_MIN blocks in a cache. */
+#define MCACHE(s) (2u * BATCH(s) > HAK_MID_CACHE_MIN ? 2u * BATCH(s) : HAK_MID_CACHE_MIN)
+#define MCLASS(g) { STRIDE(g), STRIDE(g) - 1u, SHIFT(STRIDE(g)), CAP(STRIDE(g)), \
+                    BATCH(STRIDE(g)), MCACHE(STRIDE(g)), RECIP(STRIDE(g)) }
+#define OCTAVE(p) MCLASS((p) * 5 / 4), MCLASS((p) * 6 / 4), MCLASS((p) * 7 / 4), MCLASS((p) * 2)
 
 const hak_class_geom_t hak_geom[HAK_NUM_CLASSES] = {
     CLASS8(0), CLASS8(128), CLASS8(256), CLASS8(384),
