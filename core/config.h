@@ -133,6 +133,16 @@
 #define HAK_CACHE_GROW_BYTES 262144u
 #endif
 
+/* Blocks a thread cache keeps of a mid class before a flush: at least this
+ * many, and at least two batches. A mid class's batch is 4 to 12 blocks,
+ * and its bin is a random walk between empty (refill) and full (flush):
+ * a wider bin makes the round trips to the class lock rarer (mid_mixed:
+ * 55.5 -> 49.6 Ir/op at 16). A thread then caches at most 3.2 MiB of mid
+ * blocks in all, against 1.7 MiB with two batches per class. */
+#ifndef HAK_MID_CACHE_MIN
+#define HAK_MID_CACHE_MIN 16u
+#endif
+
 /* Blocks in the first refill of a class in a new cache; each later refill
  * doubles it up to the class's full batch. A thread that uses a class a
  * little does not carve (and touch) a full batch of it: on a small heap

@@ -90,7 +90,7 @@ static inline void hak_fast_free(hak_heap_t *h, hak_tcache_t *tc, void *ptr)
     }
     unsigned c = hak_hdr_decode_live(h, hak_hdr_get(p));
     if (HAK_UNLIKELY(c >= HAK_NUM_SMALL)) {
-        hak_free_other(h, tc, ptr, c);
+        hak_free_mid(h, tc, ptr, c);
         return;
     }
     const hak_slab_t *s = (const hak_slab_t *)(p & ~(uintptr_t)(HAK_CHUNK_SIZE - 1u));

@@ -19,7 +19,14 @@
                    RECIP(STRIDE(g)) }
 #define CLASS8(g) CLASS(g), CLASS((g) + 16), CLASS((g) + 32), CLASS((g) + 48), \
                   CLASS((g) + 64), CLASS((g) + 80), CLASS((g) + 96), CLASS((g) + 112)
-#define OCTAVE(p) CLASS((p) * 5 / 4), CLASS((p) * 6 / 4), CLASS((p) * 7 / 4), CLASS((p) * 2)
+/* Mid classes keep at least HAK_MID_CACHE_MIN blocks in a cache. */
+#define MCACHE(s) (2u * BATCH(s) > HAK_MID_CACHE_MIN ? 2u * BATCH(s) : HAK_MID_CACHE_MIN)
+/* ... and may grow to LIMIT, or stay at that floor when it is higher. */
+#define MLIMIT(s) (LIMIT(s) > MCACHE(s) ? LIMIT(s) : MCACHE(s))
+#define MCLASS(g) { STRIDE(g), STRIDE(g) - 1u, SHIFT(STRIDE(g)), CAP(STRIDE(g)), \
+                    BATCH(STRIDE(g)), MCACHE(STRIDE(g)), MLIMIT(STRIDE(g)), \
+                    RECIP(STRIDE(g)) }
+#define OCTAVE(p) MCLASS((p) * 5 / 4), MCLASS((p) * 6 / 4), MCLASS((p) * 7 / 4), MCLASS((p) * 2)
 
 const hak_class_geom_t hak_geom[HAK_NUM_CLASSES] = {
     CLASS8(0), CLASS8(128), CLASS8(256), CLASS8(384),
@@ -27,6 +34,32 @@ const hak_class_geom_t hak_geom[HAK_NUM_CLASSES] = {
     CLASS(1024),
     OCTAVE(1024), OCTAVE(2048), OCTAVE(4096), OCTAVE(8192), OCTAVE(16384),
 };
+
+/* The mid class of x = size - 16 (x >= 1024): four classes per power of
+ * two, the first ending at 1.25 times it. MID_LOG2 is floor(log2(x)). */
+#define MID_LOG2(x) ((x) >= 16384u ? 14u : (x) >= 8192u ? 13u : (x) >= 4096u ? 12u \
+                     : (x) >= 2048u ? 11u : 10u)
+#define MID_CLASS(x) (HAK_NUM_SMALL + (MID_LOG2(x) - 10u) * 4u + ((x) >> (MID_LOG2(x) - 2u)) - 4u)
+/* Entry i serves x in [256 i, 256 i + 255]; below 1024 (sizes of small
+ * classes), the first mid class. */
+#define MIDX(i) (uint8_t)((i) < 4u ? HAK_NUM_SMALL : MID_CLASS((i) * 256u))
+#define MIDX8(i) MIDX(i), MIDX((i) + 1u), MIDX((i) + 2u), MIDX((i) + 3u), \
+                 MIDX((i) + 4u), MIDX((i) + 5u), MIDX((i) + 6u), MIDX((i) + 7u)
+#define MIDX32(i) MIDX8(i), MIDX8((i) + 8u), MIDX8((i) + 16u), MIDX8((i) + 24u)
+
+const uint8_t hak_mid_class_of[HAK_MID_INDEX(HAK_MID_MAX) + 1u] = {
+    MIDX32(0u), MIDX32(32u), MIDX32(64u), MIDX32(96u),
+};
+
+#define MGEOM(g) { ~(((uint64_t)1 << SHIFT(STRIDE(g))) - 1u), RECIP(STRIDE(g)) }
+#define MGEOMS(p) MGEOM((p) * 5 / 4), MGEOM((p) * 6 / 4), MGEOM((p) * 7 / 4), MGEOM((p) * 2)
+
+const hak_mid_geom_t hak_mid_geom[HAK_NUM_CLASSES - HAK_NUM_SMALL] = {
+    MGEOMS(1024), MGEOMS(2048), MGEOMS(4096), MGEOMS(8192), MGEOMS(16384),
+};
+
+_Static_assert(HAK_MID_INDEX(HAK_MID_MAX) + 1u == 128u, "mid class table size");
+_Static_assert(MID_CLASS(32767u) == HAK_NUM_CLASSES - 1u, "last mid class");
 
 _Static_assert(sizeof hak_geom / sizeof hak_geom[0] == HAK_NUM_CLASSES,
                "class table size");
@@ -39,6 +72,25 @@ _Static_assert(SHIFT(STRIDE(1024)) == HAK_CHUNK_SHIFT,
                "every small slab is one chunk (the free fast path relies on it)");
 
 #if HAK_WITH_CHECK
+/* The mid-only invariants: hak_mid_class_of maps every size of class c
+ * to c, and hak_mid_owns may skip the range test (an offset before the
+ * first block, wrapped, is never a block start). */
+static int mid_class_ok(unsigned c)
+{
+    const hak_class_geom_t *g = &hak_geom[c];
+    if ((g->usable - 15u) % 256u != 0u || g->stride <= HAK_SLAB_DATA_OFF
+        || hak_mid_geom[c - HAK_NUM_SMALL].slab_mask != ~(((uint64_t)1 << g->slab_shift) - 1u)
+        || hak_mid_geom[c - HAK_NUM_SMALL].recip != g->recip)
+        return 0;
+    for (uint32_t i = HAK_MID_INDEX(hak_geom[c - 1u].usable + 1u); i <= HAK_MID_INDEX(g->usable); i++)
+        if (hak_mid_class_of[i] != c)
+            return 0;
+    for (uint64_t k = 16u; k <= HAK_SLAB_DATA_OFF; k += 16u)
+        if (hak_geom_is_block_start(c, (uint64_t)0 - k))
+            return 0;
+    return 1;
+}
+
 unsigned hak_geometry_check(void)
 {
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
@@ -55,7 +107,7 @@ unsigned hak_geometry_check(void)
                  && hak_geom_is_block_start(c, 0)
                  && hak_geom_is_block_start(c, (uint64_t)(g->capacity - 1u) * g->stride)
                  && !hak_geom_is_block_start(c, g->stride + 8u);
-        if (!ok)
+        if (!ok || (c >= HAK_NUM_SMALL && !mid_class_ok(c)))
             return c + 1u;
     }
     return 0;

@@ -44,16 +44,39 @@ typedef struct hak_class_geom {
 extern const hak_class_geom_t hak_geom[HAK_NUM_CLASSES]
     __attribute__((visibility("hidden")));
 
+/* Mid classes by (size - 16) >> 8: every mid class's usable size is 15
+ * more than a multiple of 256, so one entry per 256 bytes is exact. Entries
+ * below HAK_SMALL_MAX + 1 are never read. */
+#define HAK_MID_INDEX(size) (((size) - 16u) >> 8)
+extern const uint8_t hak_mid_class_of[HAK_MID_INDEX(HAK_MID_MAX) + 1u]
+    __attribute__((visibility("hidden")));
+
+/* Returns the smallest class whose usable size is >= size.
+ * Precondition: HAK_SMALL_MAX < size <= HAK_MID_MAX. */
+static inline unsigned hak_mid_size_class(size_t size)
+{
+    return hak_mid_class_of[HAK_MID_INDEX(size)];
+}
+
 /* Returns the smallest class whose usable size is >= size.
  * Precondition: size <= HAK_MID_MAX. */
 static inline unsigned hak_size_class(size_t size)
 {
     if (size <= HAK_SMALL_MAX)
         return (unsigned)(size >> 4);
-    size_t x = size - 16;
-    unsigned e = 63u - (unsigned)__builtin_clzll((unsigned long long)x);
-    return HAK_NUM_SMALL + (e - 10u) * 4u + (unsigned)(x >> (e - 2u)) - 4u;
+    return hak_mid_size_class(size);
 }
+
+/* What the mid free path reads of a class, side by side (index
+ * c - HAK_NUM_SMALL): the slab of a mid block is p & slab_mask, one load
+ * where the shift costs three; recip is hak_geom[c].recip. */
+typedef struct hak_mid_geom {
+    uint64_t slab_mask;  /* ~(slab size - 1) */
+    uint64_t recip;
+} hak_mid_geom_t;
+
+extern const hak_mid_geom_t hak_mid_geom[HAK_NUM_CLASSES - HAK_NUM_SMALL]
+    __attribute__((visibility("hidden")));
 
 /* Returns 1 if offset `off` from the first block of a class-c slab is the
  * start of a block, 0 otherwise. Exact for off < 2^20. */

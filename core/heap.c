@@ -292,8 +292,20 @@ void *hak_alloc_mid(hak_heap_t *h, hak_tcache_t *tc, size_t size)
     /* mid_limit: HAK_MID_MAX + 1 in a live cache, 0 otherwise (heap.h). */
     if (HAK_UNLIKELY(size >= tc->mid_limit))
         return alloc_mid_other(h, tc, size);
-    unsigned c = hak_size_class(size);
+    unsigned c = hak_mid_size_class(size);
     return hak_bin_pop(h, tc, &tc->bins[c], c);
+}
+
+void hak_free_mid(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
+{
+    uintptr_t p = (uintptr_t)ptr;
+    if (HAK_LIKELY(c < HAK_NUM_CLASSES)) {
+        if (HAK_UNLIKELY(!hak_mid_owns(h, p, c)))
+            hak_fault("free(): invalid pointer (not the start of a block)", ptr);
+        hak_cache_push(h, tc, p, c);
+        return;
+    }
+    hak_free_special(h, tc, ptr);
 }
 
 /* hak_free_other without tool mode's detour. */

@@ -352,10 +352,18 @@ void hak_free_overflow(hak_heap_t *heap, hak_tcache_t *cache, void *p, unsigned 
  * fast_limit), and in tool mode every size (to the port's tool hooks). */
 void *hak_alloc_mid(hak_heap_t *heap, hak_tcache_t *cache, size_t size);
 
-/* Free of anything the small fast path does not take: a mid block (fully
- * checked against its slab), or what hak_free_special handles. `c` is the
- * decoded header (hak_hdr_decode_live). */
+/* Free of any pointer, from scratch: the free fast path's exit for a
+ * pointer outside the arena (c = HAK_NUM_CLASSES). Given the decoded
+ * header `c` (hak_hdr_decode_live) of a pointer inside the arena, a mid or
+ * small block is checked against its slab and freed; anything else goes to
+ * hak_free_special. */
 void hak_free_other(hak_heap_t *heap, hak_tcache_t *cache, void *p, unsigned c);
+
+/* The free fast path's exit for a header that is not a small class's:
+ * p passed hak_in_arena_fast, c is its decoded header (>= HAK_NUM_SMALL).
+ * A mid block is checked against its slab (tag and block boundary, fatal
+ * on failure) and cached; anything else goes to hak_free_special. */
+void hak_free_mid(hak_heap_t *heap, hak_tcache_t *cache, void *p, unsigned c);
 
 /* Frees a pointer the fast path did not recognise as a live small block:
  * NULL, a large block, an aligned pointer, or a fault (reported, fatal). */

@@ -6,7 +6,8 @@
  *   - double free of a small, mid, large and aligned block (also after the
  *     block was flushed to its slab, freed by realloc, or freed from another
  *     thread), a stack / global / mmap'd / glibc pointer, interior pointers
- *     of small and large blocks, a misaligned pointer, an arena address
+ *     of small, mid and large blocks (mid ones also with a forged header,
+ *     and before a mid slab's first block), a misaligned pointer, an arena address
  *     never handed out, realloc / malloc_usable_size of bad pointers, a
  *     clobbered header byte (every one of the 255 wrong values, on a small
  *     and on a large block), and use-after-free writes over a freed block's
@@ -327,6 +328,49 @@ static void c_interior_forged_header(void)
     _exit(7);
 }
 
+static void c_interior_mid(void)
+{
+    char *p = malloc(10000);
+    memset(p, 0, 10000);
+    expect_ptr(p + 16);
+    free(opaque(p + 16));
+}
+
+/* Mid frees always check the block boundary: a forged copy of the block's
+ * own live header before an interior pointer does not get it accepted. */
+static void interior_mid_forged(size_t size, size_t off)
+{
+    char *p = malloc(size);
+    memset(p, 0, size);
+    p[off - 1] = p[-1];
+    expect_ptr(p + off);
+    free(opaque(p + off));
+}
+
+static void c_interior_mid_forged_16(void) { interior_mid_forged(10000, 16); }
+static void c_interior_mid_forged_4096(void) { interior_mid_forged(10000, 4096); }
+static void c_interior_mid_forged_last(void) { interior_mid_forged(32783, 32768); }
+
+/* A pointer between a mid slab's metadata and its first block, with the
+ * header byte before it forged: the free path's boundary test skips an
+ * explicit range test there (core/block.h, hak_mid_owns), so this is the
+ * case that shows the wrapped offset is still refused. Slabs are aligned
+ * to their size (64 KiB for 1100-byte blocks, 1 MiB for 32783-byte ones)
+ * and their first block starts 144 bytes in; the bytes from 112 to 143
+ * are unused padding after the metadata. */
+static void before_first_block(size_t size, uintptr_t slab_size)
+{
+    char *p = malloc(size);
+    char *slab = (char *)((uintptr_t)p & ~(slab_size - 1u));
+    char *q = slab + 128;
+    q[-1] = p[-1];
+    expect_ptr(q);
+    free(opaque(q));
+}
+
+static void c_mid_before_first_block_1100(void) { before_first_block(1100, (uintptr_t)1 << 16); }
+static void c_mid_before_first_block_32783(void) { before_first_block(32783, (uintptr_t)1 << 20); }
+
 static void c_interior_large(void)
 {
     char *p = malloc(200000);
@@ -570,6 +614,12 @@ static const bad_case_t cases[] = {
     { "free of interior p+16 (256)", c_interior_16, "invalid pointer", NULL, MUST_DIE },
     { "free of interior p+32 (256)", c_interior_32, "invalid pointer", NULL, MUST_DIE },
     { "free of interior p+16, forged header", c_interior_forged_header, "not the start of a block", NULL, DIE_OR_GAP },
+    { "free of interior p+16 (mid 10000)", c_interior_mid, "invalid pointer", NULL, MUST_DIE },
+    { "free of interior p+16 (mid), forged header", c_interior_mid_forged_16, "not the start of a block", NULL, MUST_DIE },
+    { "free of interior p+4096 (mid), forged header", c_interior_mid_forged_4096, "not the start of a block", NULL, MUST_DIE },
+    { "free of interior p+32768 (mid 32783), forged", c_interior_mid_forged_last, "not the start of a block", NULL, MUST_DIE },
+    { "free before a mid slab's first block (1100)", c_mid_before_first_block_1100, "not the start of a block", NULL, MUST_DIE },
+    { "free before a mid slab's first block (32783)", c_mid_before_first_block_32783, "not the start of a block", NULL, MUST_DIE },
     { "free of interior p+64 (large)", c_interior_large, "invalid pointer", NULL, MUST_DIE },
     { "free of interior p+64 (large), forged header", c_interior_large_forged_header, "invalid pointer", NULL, MUST_DIE },
     { "free of misaligned p+1", c_misaligned_1, "misaligned pointer", NULL, MUST_DIE },
