@@ -134,6 +134,7 @@ int hak_heap_setup(hak_heap_t *h, uintptr_t base, size_t len, unsigned flags,
     /* base is 16 bytes past the first chunk so that p - 1 of any pointer
      * that passes hak_in_arena lies inside the data chunks. */
     h->base = data + 16u;
+    h->tag_bias = (uintptr_t)tab - (data >> HAK_CHUNK_SHIFT) * sizeof(hak_chunk_entry_t);
     uintptr_t window = HAK_CHUNK_SIZE;
     while (window < ((uintptr_t)n << HAK_CHUNK_SHIFT) && window < ((uintptr_t)1 << 62))
         window <<= 1;

@@ -202,6 +202,10 @@ struct hak_heap {
     /* The free fast path's copy of span16, which tool mode sets to 0 so
      * that every free leaves it before touching any block. */
     uintptr_t fast_span16;
+    /* The chunk table's address minus (chunk 0's address >> 16) entries:
+     * the entry of the chunk holding p is at tag_bias + (p >> 16) * 16
+     * (hak_chunk_tag in block.h). */
+    uintptr_t tag_bias;
     uint32_t slab_key;
     uint8_t ready;
     /* Written at setup. */
