@@ -3,7 +3,7 @@
  * whole-arena operations: reclaim, locks for fork, limit, statistics.
  *
  * Region layout: [region, lo) alignment to 16 bytes; [lo, lo + table) the
- * chunk table, 12 bytes per chunk; then padding to the first chunk
+ * chunk table, 16 bytes per chunk; then padding to the first chunk
  * boundary; the data chunks; and what is left after the last whole chunk.
  */
 #include "heap.h"
