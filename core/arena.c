@@ -239,6 +239,8 @@ void hak_heap_tick(hak_heap_t *h)
 
 void hak_heap_decay(hak_heap_t *h)
 {
+    for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
+        hak_central_decay(h, c);
     hak_chunks_tick(&h->chunks);
 }
 

@@ -293,6 +293,19 @@ void hak_central_drain(hak_heap_t *h, unsigned c)
     }
 }
 
+void hak_central_decay(hak_heap_t *h, unsigned c)
+{
+    hak_central_t *cl = &h->central[c];
+    hak_lock(&cl->lock);
+    int idle = cl->refills == cl->decay_refills;
+    cl->decay_refills = cl->refills;
+    if (idle)
+        cl->xfer_credit = 0;
+    hak_unlock(&cl->lock);
+    if (idle)
+        hak_central_drain(h, c);
+}
+
 #if HAK_WITH_CHECK
 /* Checks one parked batch: batch free blocks of class c, 0-terminated. */
 static unsigned check_parked(hak_heap_t *h, unsigned c, uintptr_t list)

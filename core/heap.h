@@ -68,9 +68,11 @@ typedef struct hak_central {
     uint64_t remote_frees;     /* hak_class_stats_t.remote_frees */
     uint32_t nxfer;            /* full batches parked in xfer[] */
     uint32_t xfer_credit;      /* parks allowed: earned by refills, so that
-                                * batches are parked only while some thread
-                                * takes them (not by a thread freeing a
-                                * large set, where parking would pin slabs) */
+                                * batches are parked only while threads
+                                * take them (a thread freeing a large set
+                                * parks at most HAK_XFER_CREDIT of them:
+                                * parking pins slabs) */
+    uint64_t decay_refills;    /* refills at the previous hak_central_decay */
     uintptr_t xfer[HAK_XFER_SLOTS]; /* each: batch blocks, 0-terminated */
 } __attribute__((aligned(64))) hak_central_t;
 
@@ -305,8 +307,10 @@ void hak_heap_reset_locks(hak_heap_t *heap);
  * arena has held enough dirty memory (hooks.start_purger). */
 void hak_heap_tick(hak_heap_t *heap);
 
-/* For a port's purge helper: ends the decay epoch when it is over
- * (purging what stayed unused through it); cheap otherwise. */
+/* For a port's purge helper: returns to their slabs the parked batches of
+ * the classes no refill used since the previous call (hak_central_decay),
+ * and ends the decay epoch when it is over (purging what stayed unused
+ * through it); cheap otherwise. */
 void hak_heap_decay(hak_heap_t *heap);
 
 /* The arena's decay epoch in milliseconds (0: no decay). */
