@@ -29,8 +29,10 @@
 #define HAK_CLASS_LARGE 127u        /* the user pointer of a page run */
 
 /* Metadata at the start of every slab (slabs are aligned to their size).
- * The first cache line holds only what the free fast path reads, so that
- * refills and flushes by other threads do not invalidate it. */
+ * The first cache line holds only what does not change while the slab
+ * lives (the slow paths' checks read it), so that refills and flushes by
+ * other threads do not invalidate it. The free fast path reads the tag's
+ * copy in the chunk table instead (hak_chunk_entry_t.slab_tag). */
 typedef struct hak_slab {
     uint32_t tag;              /* HAK_SLAB_TAG(class, heap): tells a slab */
     uint16_t cls;
