@@ -3,7 +3,7 @@
  * whole-arena operations: reclaim, locks for fork, limit, statistics.
  *
  * Region layout: [region, lo) alignment to 16 bytes; [lo, lo + table) the
- * chunk table, 12 bytes per chunk; then padding to the first chunk
+ * chunk table, 16 bytes per chunk; then padding to the first chunk
  * boundary; the data chunks; and what is left after the last whole chunk.
  */
 #include "heap.h"
@@ -137,6 +137,7 @@ int hak_heap_setup(hak_heap_t *h, uintptr_t base, size_t len, unsigned flags,
     /* base is 16 bytes past the first chunk so that p - 1 of any pointer
      * that passes hak_in_arena lies inside the data chunks. */
     h->base = data + 16u;
+    h->tag_bias = (uintptr_t)tab - (data >> HAK_CHUNK_SHIFT) * sizeof(hak_chunk_entry_t);
     uintptr_t window = HAK_CHUNK_SIZE;
     while (window < ((uintptr_t)n << HAK_CHUNK_SHIFT) && window < ((uintptr_t)1 << 62))
         window <<= 1;
@@ -241,6 +242,8 @@ void hak_heap_tick(hak_heap_t *h)
 
 void hak_heap_decay(hak_heap_t *h)
 {
+    for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
+        hak_central_decay(h, c);
     hak_chunks_tick(&h->chunks);
 }
 

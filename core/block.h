@@ -119,6 +119,15 @@ static inline int hak_link_plausible(const hak_heap_t *h, uintptr_t next)
     return ((next - h->base) & h->link_mask) == 0;
 }
 
+/* The slab tag recorded in the chunk table for the chunk holding p (p must
+ * pass hak_in_arena): HAK_SLAB_TAG of its class when that chunk starts a
+ * slab, else 0. */
+static inline uint32_t hak_chunk_tag(const hak_heap_t *h, uintptr_t p)
+{
+    return ((const hak_chunk_entry_t *)(h->tag_bias + (p >> HAK_CHUNK_SHIFT) * sizeof(hak_chunk_entry_t)))
+        ->slab_tag;
+}
+
 /* The slab holding a block of class c. */
 static inline hak_slab_t *hak_slab_of(uintptr_t p, unsigned c)
 {

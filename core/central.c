@@ -69,6 +69,7 @@ static hak_slab_t *slab_new(hak_heap_t *h, unsigned c)
             hak_chunks_cold_add(&h->chunks, (int64_t)(bytes - PAGE));
     }
     s->tag = HAK_SLAB_TAG(h, c);
+    hak_chunks_entry(&h->chunks, (uintptr_t)s)->slab_tag = s->tag;
     s->cls = (uint16_t)c;
     s->in_partial = 0;
     s->capacity = hak_geom[c].capacity;
@@ -102,6 +103,7 @@ void hak_central_slab_free(hak_heap_t *h, unsigned c, hak_slab_t *s)
      * until it is purged or reused. */
     hak_chunks_cold_add(&h->chunks, -(int64_t)hak_slab_cold_bytes(s, c));
     s->tag = 0;
+    hak_chunks_entry(&h->chunks, (uintptr_t)s)->slab_tag = 0;
     hak_tool_mark(h, (uintptr_t)s, (size_t)1 << hak_geom[c].slab_shift, HAK_MARK_HIDDEN);
     hak_chunks_free(&h->chunks, (uintptr_t)s, slab_chunks(c));
 }
@@ -291,6 +293,19 @@ void hak_central_drain(hak_heap_t *h, unsigned c)
     }
 }
 
+void hak_central_decay(hak_heap_t *h, unsigned c)
+{
+    hak_central_t *cl = &h->central[c];
+    hak_lock(&cl->lock);
+    int idle = cl->refills == cl->decay_refills;
+    cl->decay_refills = cl->refills;
+    if (idle)
+        cl->xfer_credit = 0;
+    hak_unlock(&cl->lock);
+    if (idle)
+        hak_central_drain(h, c);
+}
+
 #if HAK_WITH_CHECK
 /* Checks one parked batch: batch free blocks of class c, 0-terminated. */
 static unsigned check_parked(hak_heap_t *h, unsigned c, uintptr_t list)
@@ -313,7 +328,8 @@ static unsigned check_parked(hak_heap_t *h, unsigned c, uintptr_t list)
 static unsigned check_slab(hak_heap_t *h, unsigned c, hak_slab_t *s)
 {
     const hak_class_geom_t *g = &hak_geom[c];
-    if (s->tag != HAK_SLAB_TAG(h, c) || s->cls != c || s->capacity != g->capacity
+    if (s->tag != HAK_SLAB_TAG(h, c) || hak_chunk_tag(h, (uintptr_t)s) != s->tag
+        || s->cls != c || s->capacity != g->capacity
         || s->carved > s->capacity || s->nfree + s->npurged > s->carved) {
         hak_report("check: slab header inconsistent", s);
         return 1;
@@ -363,7 +379,8 @@ unsigned hak_central_check(hak_heap_t *h, unsigned c)
         for (uint32_t i = 0; i < cl->nxfer; i++)
             bad += check_parked(h, c, cl->xfer[i]);
     }
-    if (cl->empty && cl->empty->tag != HAK_SLAB_TAG(h, c)) {
+    if (cl->empty && (cl->empty->tag != HAK_SLAB_TAG(h, c)
+                      || hak_chunk_tag(h, (uintptr_t)cl->empty) != HAK_SLAB_TAG(h, c))) {
         hak_report("check: retained empty slab lost its tag", cl->empty);
         bad++;
     }

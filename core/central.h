@@ -39,6 +39,12 @@ void hak_central_slab_free(hak_heap_t *h, unsigned c, hak_slab_t *s);
 /* Returns every parked batch of class c to its slabs (for trim). */
 void hak_central_drain(hak_heap_t *h, unsigned c);
 
+/* Called once per decay period: when no refill of class c came since the
+ * previous call, returns its parked batches to their slabs and withdraws
+ * its credit, so that a set freed and not allocated again does not stay
+ * parked (parked blocks pin their slabs and pages). */
+void hak_central_decay(hak_heap_t *h, unsigned c);
+
 /* Checks class c's slabs and their free lists. Returns the number of
  * broken invariants (each reported). */
 unsigned hak_central_check(hak_heap_t *h, unsigned c);

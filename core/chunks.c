@@ -485,6 +485,15 @@ size_t hak_chunks_purge(hak_chunks_t *a, size_t keep)
 }
 
 #if HAK_WITH_CHECK
+/* 1 (reported) when chunk i, which starts no slab, still has a slab tag. */
+static unsigned stray_tag(const hak_chunks_t *a, uint32_t i)
+{
+    if (a->tab[i].slab_tag == 0)
+        return 0;
+    hak_report("arena check: slab tag on a chunk that starts no slab, chunk", (void *)(uintptr_t)i);
+    return 1;
+}
+
 unsigned hak_chunks_check(hak_chunks_t *a)
 {
     unsigned bad = 0;
@@ -508,6 +517,9 @@ unsigned hak_chunks_check(hak_chunks_t *a)
                     hak_report("arena check: bad run word at chunk", (void *)(uintptr_t)(i + k));
                     bad++;
                 }
+            /* Only a slab's first chunk carries a slab tag. */
+            for (uint32_t k = (word & LARGE) ? 0u : 1u; k < n; k++)
+                bad += stray_tag(a, i + k);
             used += (size_t)n << HAK_CHUNK_SHIFT;
             if (word & LARGE)
                 large += (size_t)n << HAK_CHUNK_SHIFT;
@@ -525,6 +537,8 @@ unsigned hak_chunks_check(hak_chunks_t *a)
                                (void *)(uintptr_t)(i + k));
                     bad++;
                 }
+            for (uint32_t k = 0; k < len; k++)
+                bad += stray_tag(a, i + k);
             if (word & DIRTY)
                 dirty += (size_t)len << HAK_CHUNK_SHIFT;
             i += len;

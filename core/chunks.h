@@ -25,7 +25,16 @@ typedef struct hak_chunk_entry {
     uint32_t prev;             /* free extent head: previous on its bin list;
                                 * used run head: the run's length */
     uint32_t next;             /* free extent head: next on its bin list */
+    uint32_t slab_tag;         /* a slab's first chunk: its slab tag (set and
+                                * cleared by central.c); 0 otherwise. The
+                                * small free fast path reads it here, in a
+                                * dense table, rather than in the slab
+                                * header: headers are 64 KiB apart, so they
+                                * all fall in the same set of every cache
+                                * indexed below 64 KiB and evict each other */
 } hak_chunk_entry_t;
+
+_Static_assert(sizeof(hak_chunk_entry_t) == 16u, "a chunk entry is found with one shift");
 
 typedef struct hak_chunks hak_chunks_t;
 
@@ -59,6 +68,12 @@ struct hak_chunks {
     size_t dirty_min;          /* least dirty bytes seen this decay epoch */
     uint64_t epoch_ms;         /* start of the decay epoch */
 };
+
+/* The table entry of the chunk holding address p (inside the data area). */
+static inline hak_chunk_entry_t *hak_chunks_entry(hak_chunks_t *c, uintptr_t p)
+{
+    return &c->tab[(p - c->base) >> HAK_CHUNK_SHIFT];
+}
 
 /* Bytes of table a data area of n chunks needs. */
 static inline size_t hak_chunks_table_bytes(uint32_t n)

@@ -176,13 +176,19 @@ _Static_assert((HAK_HDR_KEY >= 0x55u && HAK_HDR_KEY < 0x80u)
 
 /* Full batches a size class keeps whole between a flush and a refill (the
  * transfer cache): a batch freed by one thread is handed to the next thread
- * that refills without touching its slabs. */
+ * that refills without touching its slabs. Returning a batch to its slabs
+ * and taking it back walks its blocks one by one, each a cache miss once
+ * they have gone cold: a thread that frees a large set which the next
+ * thread allocates again (threads that come and go) finds up to this many
+ * batches per class parked instead. */
 #ifndef HAK_XFER_SLOTS
-#define HAK_XFER_SLOTS 8
+#define HAK_XFER_SLOTS 32
 #endif
-/* Refills earn parks, up to this many outstanding. */
+/* Refills earn parks, up to this many outstanding: a thread that frees a
+ * large set parks no more batches of a class than refills took before;
+ * the rest goes back to its slabs. */
 #ifndef HAK_XFER_CREDIT
-#define HAK_XFER_CREDIT 2u
+#define HAK_XFER_CREDIT 32u
 #endif
 
 /* Waits on a held core lock before a waiter may block in the kernel

@@ -93,8 +93,8 @@ static inline void hak_fast_free(hak_heap_t *h, hak_tcache_t *tc, void *ptr)
         hak_free_mid(h, tc, ptr, c);
         return;
     }
-    const hak_slab_t *s = (const hak_slab_t *)(p & ~(uintptr_t)(HAK_CHUNK_SIZE - 1u));
-    if (HAK_FREE_CHECK_TAG && HAK_UNLIKELY(s->tag != HAK_SLAB_TAG(h, c)))
+    /* Small slabs are one chunk: its table entry holds the slab's tag. */
+    if (HAK_FREE_CHECK_TAG && HAK_UNLIKELY(hak_chunk_tag(h, p) != HAK_SLAB_TAG(h, c)))
         hak_fault("free(): invalid pointer (not in a slab of its header's class)", ptr);
 #if HAK_FREE_CHECK_SLAB
     if (HAK_UNLIKELY(!hak_slab_owns(h, p, c)))

@@ -29,8 +29,10 @@
 #define HAK_CLASS_LARGE 127u        /* the user pointer of a page run */
 
 /* Metadata at the start of every slab (slabs are aligned to their size).
- * The first cache line holds only what the free fast path reads, so that
- * refills and flushes by other threads do not invalidate it. */
+ * The first cache line holds only what does not change while the slab
+ * lives (the slow paths' checks read it), so that refills and flushes by
+ * other threads do not invalidate it. The free fast path reads the tag's
+ * copy in the chunk table instead (hak_chunk_entry_t.slab_tag). */
 typedef struct hak_slab {
     uint32_t tag;              /* HAK_SLAB_TAG(class, heap): tells a slab */
     uint16_t cls;
@@ -68,9 +70,11 @@ typedef struct hak_central {
     uint64_t remote_frees;     /* hak_class_stats_t.remote_frees */
     uint32_t nxfer;            /* full batches parked in xfer[] */
     uint32_t xfer_credit;      /* parks allowed: earned by refills, so that
-                                * batches are parked only while some thread
-                                * takes them (not by a thread freeing a
-                                * large set, where parking would pin slabs) */
+                                * batches are parked only while threads
+                                * take them (a thread freeing a large set
+                                * parks at most HAK_XFER_CREDIT of them:
+                                * parking pins slabs) */
+    uint64_t decay_refills;    /* refills at the previous hak_central_decay */
     uintptr_t xfer[HAK_XFER_SLOTS]; /* each: batch blocks, 0-terminated */
 } __attribute__((aligned(64))) hak_central_t;
 
@@ -222,6 +226,10 @@ struct hak_heap {
     /* The free fast path's copy of span16, which tool mode sets to 0 so
      * that every free leaves it before touching any block. */
     uintptr_t fast_span16;
+    /* The chunk table's address minus (chunk 0's address >> 16) entries:
+     * the entry of the chunk holding p is at tag_bias + (p >> 16) * 16
+     * (hak_chunk_tag in block.h). */
+    uintptr_t tag_bias;
     uint32_t slab_key;
     uint8_t ready;
     /* Written at setup. */
@@ -324,8 +332,10 @@ void hak_heap_reset_locks(hak_heap_t *heap);
  * arena has held enough dirty memory (hooks.start_purger). */
 void hak_heap_tick(hak_heap_t *heap);
 
-/* For a port's purge helper: ends the decay epoch when it is over
- * (purging what stayed unused through it); cheap otherwise. */
+/* For a port's purge helper: returns to their slabs the parked batches of
+ * the classes no refill used since the previous call (hak_central_decay),
+ * and ends the decay epoch when it is over (purging what stayed unused
+ * through it); cheap otherwise. */
 void hak_heap_decay(hak_heap_t *heap);
 
 /* The arena's decay epoch in milliseconds (0: no decay). */

@@ -139,7 +139,7 @@ typedef struct hak_stats {
                                * given back, minus slab pages never touched
                                * or purged; large blocks count whole, and so
                                * do slabs given back until they are purged;
-                               * the chunk table (12 bytes per 64 KiB chunk)
+                               * the chunk table (16 bytes per 64 KiB chunk)
                                * is left out */
     uint64_t resident_peak;
     uint64_t purged_bytes;    /* given back to the system so far (a running
@@ -196,7 +196,7 @@ int hak_check(void);
  *
  * An arena serves blocks from one region of memory given to
  * hak_arena_create: a static buffer, a bare-metal image's RAM, memory from
- * mmap. Its own metadata (its state, a table of 12 bytes per 64 KiB chunk)
+ * mmap. Its own metadata (its state, a table of 16 bytes per 64 KiB chunk)
  * lives inside the region. Blocks are 16-byte aligned, carved from slabs of
  * 64 KiB chunks (sizes up to 32783 bytes) or runs of chunks (larger sizes).
  * Several threads may use one arena at once and one thread several arenas:
