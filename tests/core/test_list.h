@@ -43,6 +43,8 @@ TEST(bad_destroyed_arena, "a destroyed arena passed to hak_arena_ calls is repor
 TEST(bad_aligned_alloc, "aligned_alloc with an alignment not a power of two: NULL")
 TEST(bad_calloc_overflow, "calloc whose product overflows: NULL")
 TEST(realloc_content, "realloc shrinking and growing keeps the content")
+/* resize.c */
+TEST(resize_shrink_class, "realloc to under half a block moves it to the smaller class")
 /* lifecycle.c */
 TEST(region_reuse, "after hak_arena_destroy the region is the caller's, reusable")
 /* stats.c */
