@@ -27,6 +27,8 @@ TEST(purge_decay, "PURGEABLE: dirty bytes unused for a whole epoch are purged")
 TEST(nopurge_chunks, "not PURGEABLE: no purge from volume or decay")
 TEST(nopurge_slab_pages, "not PURGEABLE: no purge of a nearly empty slab's pages")
 TEST(purge_slab_pages_counted, "PURGEABLE: slab page purges show in purged_bytes")
+TEST(purge_slab_scattered, "PURGEABLE: 2500-byte blocks freed at random to a tenth: free slab pages go back")
+TEST(purge_slab_scattered_two_chunks, "PURGEABLE: the same with 4000-byte blocks, whose slabs span two chunks")
 /* calloc.c */
 TEST(calloc_dirty_region, "calloc zeroes over a region filled with 0xAA (no ZEROED flag)")
 TEST(calloc_zeroed_region, "calloc zeroes with HAK_ARENA_ZEROED, fresh and reused memory")
