@@ -77,7 +77,9 @@ static hak_slab_t *slab_new(hak_heap_t *h, unsigned c)
     s->nfree = 0;
     s->npurged = 0;
     s->purged = 0;
-    s->purge_mark = (uint16_t)(s->capacity / 16u);
+#if HAK_PLAT_HAS_PURGE
+    s->purge_mark = hak_slab_purge_mark(c);
+#endif
     s->free = 0;
     s->next = s->prev = 0;
     return s;

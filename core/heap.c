@@ -455,12 +455,18 @@ void *hak_resize(hak_heap_t *h, hak_tcache_t *tc, void *ptr, size_t size)
         }
     } else if (HAK_DEBUG && c < HAK_NUM_CLASSES) {
         /* The canary follows the size while the block's class can hold it. */
-        if (size <= hak_geom[c].usable - HAK_DEBUG_EXTRA && (size >= old / 2u || old <= 256u)) {
+        if (size <= hak_geom[c].usable - HAK_DEBUG_EXTRA
+            && (size >= old / 2u || hak_size_class(hak_debug_request(size)) == c)) {
             hak_debug_check_canary((uintptr_t)ptr, c);
             hak_debug_arm((uintptr_t)ptr, c, size);
             return ptr;
         }
-    } else if (size <= old && (size >= old / 2u || old <= 256u)) {
+    } else if (size <= old && (size >= old / 2u || (c < HAK_NUM_CLASSES && hak_size_class(size) == c))) {
+        /* A shrink keeps the block while it leaves at most half of it
+         * unused, or when a fresh block would be of the same class. A
+         * smaller class would hold it in less: a string built in an
+         * oversized buffer and cut to its length, kept for long, would
+         * otherwise hold twice its memory. */
         return ptr;
     }
     void *fresh = hak_alloc_with(h, tc, size);

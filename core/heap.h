@@ -46,8 +46,10 @@ typedef struct hak_slab {
     struct hak_slab *next, *prev; /* partial list */
     uint32_t in_partial;       /* on its class's partial list */
     uint32_t npurged;          /* free blocks in purged pages (slab_purge.h) */
-    uint16_t purged;           /* purged pages, bit per 4 KiB page */
+    uint32_t purged;           /* purged pages, bit per page (slabs of up
+                                * to 32 pages are purged: slab_purge.h) */
     uint16_t purge_mark;       /* purge again when blocks in use fall to half this */
+    uint16_t pad2;
     uint32_t warm_end;         /* bytes from the slab's start that may have
                                 * been touched (whole pages): a slab cut
                                 * from memory that read as zero is touched

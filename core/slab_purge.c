@@ -9,17 +9,25 @@
  * the callers leave these functions out. */
 #if HAK_PLAT_HAS_PURGE
 
-/* Pages are the platform's purge unit; a one-chunk slab has 16 of 4 KiB. */
+/* Pages are the platform's purge unit; a one-chunk slab has 16 of 4 KiB.
+ * Slabs of up to MAX_PAGES pages (one 32-bit mask) are purged. */
 #define PAGE_SHIFT ((unsigned)__builtin_ctz(HAK_PLAT_PAGE_SIZE))
-#define SLAB_PAGES (HAK_CHUNK_SIZE >> PAGE_SHIFT)
+#define MAX_PAGES 32u
 _Static_assert(HAK_PLAT_PAGE_SIZE >= 4096u && (HAK_PLAT_PAGE_SIZE & (HAK_PLAT_PAGE_SIZE - 1u)) == 0,
-               "purge pages are a power of two of at least 4 KiB (the purged-page mask is 16 bits)");
+               "purge pages are a power of two of at least 4 KiB (a one-chunk slab fits the mask)");
 
 /* A class must hold at least this many bytes of listed free blocks before
  * its slabs' pages are purged, so that ordinary churn never pays for it. */
 #define PURGE_CLASS_MIN ((uint64_t)1 << 20)
 
-/* Pages touched by block j: its bytes and its header byte. */
+/* Pages of a slab of class c. */
+static uint32_t slab_pages(unsigned c)
+{
+    return (uint32_t)(((uint64_t)1 << hak_geom[c].slab_shift) >> PAGE_SHIFT);
+}
+
+/* Pages touched by block j: its bytes and its header byte (bit 31 is the
+ * highest: 2u << 31 wraps to 0 and the difference is still the mask). */
 static uint32_t block_pages(unsigned c, uint32_t j)
 {
     uint32_t start = HAK_SLAB_DATA_OFF + j * hak_geom[c].stride;
@@ -28,10 +36,26 @@ static uint32_t block_pages(unsigned c, uint32_t j)
     return (uint32_t)((2u << hi) - (1u << lo));
 }
 
+/* Only slabs of at most MAX_PAGES are ever purged, so only they compute
+ * pages. */
+static inline int block_purged(const hak_slab_t *s, unsigned c, uint32_t j)
+{
+    return s->purged && (block_pages(c, j) & s->purged) != 0;
+}
+
 int hak_slab_block_purged(const hak_slab_t *s, unsigned c, uint32_t j)
 {
-    /* Only one-chunk slabs are ever purged, so only they compute pages. */
-    return s->purged && (block_pages(c, j) & s->purged) != 0;
+    return block_purged(s, c, j);
+}
+
+uint16_t hak_slab_purge_mark(unsigned c)
+{
+    const hak_class_geom_t *g = &hak_geom[c];
+    /* A block in use keeps at most per_block pages: stride bytes from its
+     * header byte on. */
+    uint32_t per_block = (g->stride - 1u) / HAK_PLAT_PAGE_SIZE + 2u;
+    uint32_t by_pages = slab_pages(c) / per_block, by_count = g->capacity / 16u;
+    return (uint16_t)(by_pages > by_count ? by_pages : by_count);
 }
 
 /* Purged pages of mask `pages` that lie below the slab's warm_end (the
@@ -39,7 +63,7 @@ int hak_slab_block_purged(const hak_slab_t *s, unsigned c, uint32_t j)
 static uint64_t purged_below_warm(const hak_slab_t *s, uint32_t pages)
 {
     uint32_t warm_pages = s->warm_end >> PAGE_SHIFT;
-    uint32_t below = warm_pages >= 32u ? pages : pages & ((1u << warm_pages) - 1u);
+    uint32_t below = warm_pages >= MAX_PAGES ? pages : pages & ((1u << warm_pages) - 1u);
     uint64_t n = 0;
     for (; below; below &= below - 1u) /* no libgcc popcount in the core */
         n++;
@@ -65,7 +89,8 @@ uint32_t hak_slab_purge_maybe(hak_heap_t *h, hak_central_t *cl, hak_slab_t *s, u
      * walked about log2(capacity) times, not once per free. */
     if (!HAK_PLAT_HAS_PURGE || !h->chunks.can_purge)
         return 0;
-    if (g->slab_shift != HAK_CHUNK_SHIFT || s == cl->carving || 2u * outside > s->purge_mark
+    uint32_t pages = slab_pages(c);
+    if (pages > MAX_PAGES || s == cl->carving || 2u * outside > s->purge_mark
         || (uint64_t)cl->listed * g->stride < PURGE_CLASS_MIN)
         return 0;
     s->purge_mark = (uint16_t)outside;
@@ -77,18 +102,19 @@ uint32_t hak_slab_purge_maybe(hak_heap_t *h, hak_central_t *cl, hak_slab_t *s, u
     /* Keep page 0 (metadata) and every page of a block in use. */
     uint32_t keep = 1u;
     for (uint32_t j = 0; j < s->carved; j++)
-        if (!(listed[j >> 3] & (1u << (j & 7u))) && !hak_slab_block_purged(s, c, j))
+        if (!(listed[j >> 3] & (1u << (j & 7u))) && !block_purged(s, c, j))
             keep |= block_pages(c, j);
-    uint32_t fresh = ~keep & ~(uint32_t)s->purged & ((1u << SLAB_PAGES) - 1u);
+    uint32_t all = pages == MAX_PAGES ? ~0u : (1u << pages) - 1u;
+    uint32_t fresh = ~keep & ~s->purged & all;
     if (!fresh)
         return 0;
-    s->purged = (uint16_t)(s->purged | fresh);
+    s->purged |= fresh;
     hak_chunks_cold_add(&h->chunks, (int64_t)purged_below_warm(s, fresh));
     /* Relink, in address order, the listed blocks clear of purged pages. */
     uintptr_t list = 0;
     uint32_t kept = 0;
     for (uint32_t j = s->carved; j-- > 0;) {
-        if (!(listed[j >> 3] & (1u << (j & 7u))) || hak_slab_block_purged(s, c, j))
+        if (!(listed[j >> 3] & (1u << (j & 7u))) || block_purged(s, c, j))
             continue;
         uintptr_t b = (uintptr_t)s + HAK_SLAB_DATA_OFF + (uintptr_t)j * g->stride;
         hak_link_store(h, b, list);
@@ -101,13 +127,13 @@ uint32_t hak_slab_purge_maybe(hak_heap_t *h, hak_central_t *cl, hak_slab_t *s, u
     s->npurged += moved;
     cl->listed -= moved;
     /* One call per run of adjacent pages. */
-    for (uint32_t page = 0; page < SLAB_PAGES;) {
+    for (uint32_t page = 0; page < pages;) {
         if (!(fresh & (1u << page))) {
             page++;
             continue;
         }
         uint32_t end = page;
-        while (end < SLAB_PAGES && (fresh & (1u << end)))
+        while (end < pages && (fresh & (1u << end)))
             end++;
 #if HAK_PLAT_HAS_PURGE
         size_t bytes = (size_t)(end - page) << PAGE_SHIFT;
@@ -128,7 +154,7 @@ uint32_t hak_slab_restore(hak_heap_t *h, hak_slab_t *s, unsigned c)
     uint32_t restored = 0;
     uint8_t free_hdr = hak_hdr_free(h, c);
     for (uint32_t j = s->carved; j-- > 0;) {
-        if (!hak_slab_block_purged(s, c, j))
+        if (!block_purged(s, c, j))
             continue;
         uintptr_t b = (uintptr_t)s + HAK_SLAB_DATA_OFF + (uintptr_t)j * g->stride;
         hak_hdr_set(b, free_hdr);

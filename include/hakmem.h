@@ -46,7 +46,9 @@ void hak_free(void *ptr);
 void *hak_calloc(size_t count, size_t size);
 
 /* Resizes a block, keeping min(old, new) bytes of content. In place when the
- * new size fits the block. realloc(NULL, n) is malloc(n); realloc(p, 0)
+ * new size fits the block, except that a block of up to 32783 bytes shrunk
+ * to less than half its usable size moves to a smaller one (unless that
+ * would be of the same size class). realloc(NULL, n) is malloc(n); realloc(p, 0)
  * frees p and returns NULL (as glibc does). On failure returns NULL with
  * errno = ENOMEM and leaves the original block untouched. */
 void *hak_realloc(void *ptr, size_t size);

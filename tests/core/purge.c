@@ -9,7 +9,10 @@
  *     (bytes reused during the epoch stay, as the warm reserve);
  *   - an arena without HAK_ARENA_PURGEABLE never calls hak_plat_purge,
  *     whatever its parameters, the clock or the load;
- *   - every byte the platform was asked to purge shows in purged_bytes.
+ *   - every byte the platform was asked to purge shows in purged_bytes;
+ *   - slabs of blocks of a page or more, freed at random down to a tenth,
+ *     give back most of their pages that hold no block in use (and none
+ *     that holds one), one-chunk and two-chunk slabs alike.
  *
  * Large blocks of exactly 4 chunks (4 * 64 KiB - 65 bytes) are separated by
  * live one-chunk blocks, so that every freed block is a free extent of its
@@ -256,4 +259,116 @@ void test_purge_slab_pages_counted(void)
     CHECK_EQ(st.slabs, SLABS, "refilling took other slabs than the purged ones");
     CHECK_EQ(st.purged_bytes, test_purge_bytes(), "purged_bytes is not what the platform purged");
     hak_arena_destroy(a);
+}
+
+#define SCATTER_SLABS 64u
+#define SCATTER_MAX (SCATTER_SLABS * 32u)
+#define PAGE 4096u
+static unsigned char *scatter_blocks[SCATTER_MAX];
+static unsigned scatter_order[SCATTER_MAX];
+
+/* Pages (after the header's) of the slab that starts at `slab`, `bytes`
+ * long, that hold no byte of a kept block of `usable` bytes (its header
+ * byte included). */
+static size_t free_pages(uintptr_t slab, size_t bytes, unsigned char **kept, unsigned n,
+                         size_t usable)
+{
+    size_t pages = 0;
+    for (uintptr_t page = slab + PAGE; page < slab + bytes; page += PAGE) {
+        int used = 0;
+        for (unsigned i = 0; i < n && !used; i++) {
+            uintptr_t lo = (uintptr_t)kept[i] - 1u, hi = (uintptr_t)kept[i] + usable;
+            used = lo < page + PAGE && hi > page;
+        }
+        pages += !used;
+    }
+    return pages;
+}
+
+/* Fills SCATTER_SLABS slabs of `size`-byte blocks, then frees nine in ten
+ * of them in random order (each slab keeps its first block and about a
+ * tenth of the others): the free pages of the slabs left with a few blocks
+ * in use go back, most of all the pages that hold no block in use. */
+static void scattered_free(size_t size)
+{
+    const hak_arena_params_t params = { 64u * MiB, 32u * MiB, 0, 0 };
+    hak_arena_t *a = hak_arena_create_ex(test_mem_big, 32u * MiB, HAK_ARENA_PURGEABLE, &params);
+    CHECK(a != 0, "hak_arena_create_ex failed");
+    const unsigned c = model_class(model_request(size));
+    const unsigned cap = model_capacity(c);
+    const size_t slab_bytes = model_slab_bytes(c), usable = model_class_usable(c);
+    CHECK(cap <= 32u, "more blocks per slab than planned");
+    const unsigned n = SCATTER_SLABS * cap;
+    for (unsigned i = 0; i < n; i++) {
+        scatter_blocks[i] = hak_arena_malloc(a, size);
+        CHECK(scatter_blocks[i] != 0, "allocation");
+        uintptr_t first = (uintptr_t)scatter_blocks[i - i % cap] - M_SLAB_HEADER;
+        CHECK_EQ((uintptr_t)scatter_blocks[i] - first, M_SLAB_HEADER + (i % cap) * (size_t)model_class_stride(c),
+                 "blocks not carved slab after slab");
+        test_fill(scatter_blocks[i], size, i);
+        scatter_order[i] = i;
+    }
+    test_rng_t r = { 11 };
+    for (unsigned i = n - 1u; i > 0; i--) {
+        unsigned j = (unsigned)test_below(&r, i + 1u), t = scatter_order[i];
+        scatter_order[i] = scatter_order[j];
+        scatter_order[j] = t;
+    }
+    /* Kept: each slab's first block and the blocks drawn in the last tenth. */
+    static unsigned char *kept[SCATTER_MAX];
+    static unsigned kept_index[SCATTER_MAX];
+    unsigned nkept = 0;
+    for (unsigned k = 0; k < n; k++) {
+        unsigned i = scatter_order[k];
+        if (i % cap == 0 || k >= n - n / 10u) {
+            kept_index[nkept] = i;
+            kept[nkept++] = scatter_blocks[i];
+        } else {
+            hak_arena_free(a, scatter_blocks[i]);
+        }
+    }
+    size_t pages = 0;
+    for (unsigned s = 0; s < SCATTER_SLABS; s++) {
+        uintptr_t slab = (uintptr_t)scatter_blocks[s * cap] - M_SLAB_HEADER;
+        unsigned char *in[32];
+        unsigned m = 0;
+        for (unsigned i = 0; i < nkept; i++)
+            if ((uintptr_t)kept[i] >= slab && (uintptr_t)kept[i] < slab + slab_bytes)
+                in[m++] = kept[i];
+        pages += free_pages(slab, slab_bytes, in, m, usable);
+    }
+    test_line_t l;
+    tl_start(&l, "size ");
+    tl_u64(&l, size);
+    tl_str(&l, ": pages holding no block in use ");
+    tl_u64(&l, pages);
+    tl_str(&l, ", purged ");
+    tl_u64(&l, test_purge_bytes() / PAGE);
+    tl_emit(&l);
+    CHECK_CMP(test_purge_bytes(), <=, pages * PAGE, "purged a page that holds a block in use");
+    CHECK_CMP(2u * test_purge_bytes(), >=, pages * PAGE, "less than half the free pages went back");
+    for (unsigned k = 0; k < nkept; k++)
+        CHECK_EQ(test_verify(kept[k], size, kept_index[k]), size, "a kept block's content changed");
+    CHECK_EQ(hak_arena_check(a), 0, "check");
+    /* The purged blocks serve allocations again, in the same slabs. */
+    for (unsigned k = 0; k < n - nkept; k++) {
+        unsigned char *p = hak_arena_malloc(a, size);
+        CHECK(p != 0, "allocation over purged pages");
+        test_fill(p, size, 7);
+    }
+    hak_arena_stats_t st = stats(a);
+    CHECK_EQ(st.slabs, SCATTER_SLABS, "refilling took other slabs than the purged ones");
+    CHECK_EQ(st.purged_bytes, test_purge_bytes(), "purged_bytes is not what the platform purged");
+    CHECK_EQ(hak_arena_check(a), 0, "check");
+    hak_arena_destroy(a);
+}
+
+void test_purge_slab_scattered(void)
+{
+    scattered_free(2500);
+}
+
+void test_purge_slab_scattered_two_chunks(void)
+{
+    scattered_free(4000);
 }

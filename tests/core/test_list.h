@@ -27,6 +27,8 @@ TEST(purge_decay, "PURGEABLE: dirty bytes unused for a whole epoch are purged")
 TEST(nopurge_chunks, "not PURGEABLE: no purge from volume or decay")
 TEST(nopurge_slab_pages, "not PURGEABLE: no purge of a nearly empty slab's pages")
 TEST(purge_slab_pages_counted, "PURGEABLE: slab page purges show in purged_bytes")
+TEST(purge_slab_scattered, "PURGEABLE: 2500-byte blocks freed at random to a tenth: free slab pages go back")
+TEST(purge_slab_scattered_two_chunks, "PURGEABLE: the same with 4000-byte blocks, whose slabs span two chunks")
 /* calloc.c */
 TEST(calloc_dirty_region, "calloc zeroes over a region filled with 0xAA (no ZEROED flag)")
 TEST(calloc_zeroed_region, "calloc zeroes with HAK_ARENA_ZEROED, fresh and reused memory")
@@ -43,6 +45,8 @@ TEST(bad_destroyed_arena, "a destroyed arena passed to hak_arena_ calls is repor
 TEST(bad_aligned_alloc, "aligned_alloc with an alignment not a power of two: NULL")
 TEST(bad_calloc_overflow, "calloc whose product overflows: NULL")
 TEST(realloc_content, "realloc shrinking and growing keeps the content")
+/* resize.c */
+TEST(resize_shrink_class, "realloc to under half a block moves it to the smaller class")
 /* lifecycle.c */
 TEST(region_reuse, "after hak_arena_destroy the region is the caller's, reusable")
 /* stats.c */
