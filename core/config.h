@@ -71,6 +71,14 @@
 #define HAK_PURGE_DECAY_MS 1000u
 #endif
 
+/* Free extents of at least this many chunks (and twice the request) are
+ * not split for a slab while the arena can still back fresh chunks: they
+ * are most likely a freed large block, and the next large request of that
+ * size needs them whole (otherwise the heap grows by that much). */
+#ifndef HAK_KEEP_WHOLE_CHUNKS
+#define HAK_KEEP_WHOLE_CHUNKS 16u
+#endif
+
 /* 1: a port may put a heap in tool mode (hak_heap_set_tool: valgrind or
  * ASan annotations, hosted/tool.c). 0 leaves the tool checks out of the
  * core (bare-metal images: 0.5 KiB less code). */
