@@ -168,21 +168,24 @@ static uint32_t align_chunk(const hak_chunks_t *a, uint32_t i, size_t align)
     return (uint32_t)((up - a->base) >> HAK_CHUNK_SHIFT);
 }
 
-/* 1 if a slab run of n chunks may come from fresh chunks at top instead of
- * splitting an extent of len chunks: the extent is large (a freed large
- * block, which the next large request of its size needs whole) and the
+/* 1 if a slab run of n chunks should come from fresh chunks at top rather
+ * than from the free extent of len chunks at i: the extent is large (a
+ * freed large block, which the next large request of its size needs
+ * whole) or follows a live large run (which a realloc grows into), and the
  * arena can still back chunks above top. */
-static int keep_whole(const hak_chunks_t *a, uint32_t len, uint32_t n, size_t align)
+static int keep_whole(const hak_chunks_t *a, uint32_t i, uint32_t len, uint32_t n, size_t align)
 {
-    if (len < HAK_KEEP_WHOLE_CHUNKS || len < 2u * n)
+    int large_extent = len >= HAK_KEEP_WHOLE_CHUNKS && len >= 2u * n;
+    int after_large = i > 0 && (a->tab[i - 1u].word & (USED | LARGE)) == (USED | LARGE);
+    if (!large_extent && !after_large)
         return 0;
     uint64_t end = (uint64_t)align_chunk(a, a->top, align) + n;
     return end <= a->nchunks || (a->grow && end <= a->max_chunks);
 }
 
 /* First fit in the lowest bin that holds a fitting extent. Slab runs
- * (large 0) pass over large extents while fresh chunks remain
- * (keep_whole). */
+ * (large 0) pass over the extents large runs need while fresh chunks
+ * remain (keep_whole). */
 static int take_from_bins(hak_chunks_t *a, uint32_t n, size_t align, int large, uint32_t *out,
                           int *zeroed)
 {
@@ -190,7 +193,7 @@ static int take_from_bins(hak_chunks_t *a, uint32_t n, size_t align, int large, 
         for (uint32_t i = a->bins[b]; i != NONE; i = a->tab[i].next) {
             uint32_t len = a->tab[i].word & LEN_MASK;
             uint32_t s = align_chunk(a, i, align);
-            if ((uint64_t)s + n > (uint64_t)i + len || (!large && keep_whole(a, len, n, align)))
+            if ((uint64_t)s + n > (uint64_t)i + len || (!large && keep_whole(a, i, len, n, align)))
                 continue;
             uint32_t dirty = extent_remove(a, i);
             if (s > i)

@@ -5,7 +5,8 @@
  *     volume rule scales with it); left unused for two epochs, it is;
  *   - decay purges the extent that stayed free through an epoch, not one
  *     that was reused during it, whatever their sizes;
- *   - a slab does not split a large free extent while fresh chunks remain;
+ *   - a slab does not split a large free extent, nor take the chunks after
+ *     a live large run (its realloc grows there), while fresh chunks remain;
  *   - a run that fits no free extent starts in the one that ends at the
  *     never-used chunks, rather than leaving it behind as a hole.
  * Large blocks are separated by live one-chunk blocks where the test needs
@@ -128,6 +129,26 @@ void test_reuse_slab_keeps_extent(void)
           "a slab was carved out of a free 20-chunk extent while fresh chunks remained");
     void *again = run(a, 20, 2);
     CHECK(again == big, "the freed run did not serve the next request of its size");
+    CHECK_EQ(hak_arena_check(a), 0, "check");
+    hak_arena_destroy(a);
+}
+
+void test_reuse_slab_spares_growth(void)
+{
+    hak_arena_t *a = hak_arena_create(test_mem_small, REGION, 0);
+    CHECK(a != 0, "hak_arena_create failed");
+    void *grows = run(a, 4, 1);
+    void *next = run(a, 3, 2);
+    void *sp = hak_arena_malloc(a, SPACER);
+    CHECK(sp != 0, "spacer");
+    hak_arena_free(a, next); /* three free chunks right after a live large run */
+    void *small = hak_arena_malloc(a, 100);
+    CHECK(small != 0, "small allocation");
+    CHECK((uintptr_t)small < (uintptr_t)next || (uintptr_t)small >= (uintptr_t)next + 3u * M_CHUNK,
+          "a slab was carved out of the chunks a large run can grow into, while fresh chunks remained");
+    void *grown = hak_arena_realloc(a, grows, run_size(7));
+    CHECK(grown == grows, "the large run did not grow in place");
+    CHECK_EQ(test_verify(grown, run_size(4), 1), run_size(4), "content");
     CHECK_EQ(hak_arena_check(a), 0, "check");
     hak_arena_destroy(a);
 }
