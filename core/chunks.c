@@ -168,24 +168,34 @@ static uint32_t align_chunk(const hak_chunks_t *a, uint32_t i, size_t align)
     return (uint32_t)((up - a->base) >> HAK_CHUNK_SHIFT);
 }
 
-/* 1 if a slab run of n chunks should come from fresh chunks at top rather
- * than from the free extent of len chunks at i: the extent is large (a
- * freed large block, which the next large request of its size needs
- * whole) or follows a live large run (which a realloc grows into), and the
- * arena can still back chunks above top. */
-static int keep_whole(const hak_chunks_t *a, uint32_t i, uint32_t len, uint32_t n, size_t align)
+/* 1 if the chunk before i belongs to a live large run of at least
+ * HAK_KEEP_WHOLE_CHUNKS chunks (a buffer that a realloc may grow in place). */
+static int after_large_run(const hak_chunks_t *a, uint32_t i)
 {
-    int large_extent = len >= HAK_KEEP_WHOLE_CHUNKS && len >= 2u * n;
-    int after_large = i > 0 && (a->tab[i - 1u].word & (USED | LARGE)) == (USED | LARGE);
-    if (!large_extent && !after_large)
+    if (i == 0)
         return 0;
-    uint64_t end = (uint64_t)align_chunk(a, a->top, align) + n;
-    return end <= a->nchunks || (a->grow && end <= a->max_chunks);
+    uint32_t word = a->tab[i - 1u].word;
+    if ((word & (USED | LARGE)) != (USED | LARGE))
+        return 0;
+    uint32_t first = i - 1u - (word & LEN_MASK);
+    return a->tab[first].prev >= HAK_KEEP_WHOLE_CHUNKS;
+}
+
+/* 1 if a slab run of n chunks should come from fresh chunks at top rather
+ * than from the free extent at i: the extent is large (most likely a freed
+ * large block, which the next large request of its size needs whole) or
+ * follows a large live run (which a realloc grows into), and chunks above
+ * top are already backed (a slab never grows the area for this). */
+static int keep_whole(const hak_chunks_t *a, uint32_t i, uint32_t n, size_t align)
+{
+    uint32_t len = a->tab[i].word & LEN_MASK;
+    return ((len >= HAK_KEEP_WHOLE_CHUNKS && len >= 2u * n) || after_large_run(a, i))
+           && (uint64_t)align_chunk(a, a->top, align) + n <= a->nchunks;
 }
 
 /* First fit in the lowest bin that holds a fitting extent. Slab runs
- * (large 0) pass over the extents large runs need while fresh chunks
- * remain (keep_whole). */
+ * (large 0) pass over the extents large runs need while backed fresh
+ * chunks remain (keep_whole). */
 static int take_from_bins(hak_chunks_t *a, uint32_t n, size_t align, int large, uint32_t *out,
                           int *zeroed)
 {
@@ -193,7 +203,7 @@ static int take_from_bins(hak_chunks_t *a, uint32_t n, size_t align, int large, 
         for (uint32_t i = a->bins[b]; i != NONE; i = a->tab[i].next) {
             uint32_t len = a->tab[i].word & LEN_MASK;
             uint32_t s = align_chunk(a, i, align);
-            if ((uint64_t)s + n > (uint64_t)i + len || (!large && keep_whole(a, i, len, n, align)))
+            if ((uint64_t)s + n > (uint64_t)i + len || (!large && keep_whole(a, i, n, align)))
                 continue;
             uint32_t dirty = extent_remove(a, i);
             if (s > i)
@@ -239,11 +249,12 @@ static int take_range(hak_chunks_t *a, uint32_t i, uint32_t s, uint32_t n)
     return zero;
 }
 
-/* The last resort before failing: a place for n aligned chunks across
- * adjacent free extents (which stay apart when one is dirty and the other
- * clean) and the never-used chunks after top. Walks the whole table, so
- * only an arena about to return NULL pays for it. Returns 1 and the first
- * chunk in *out when one is found. */
+/* A place for n aligned chunks across adjacent free extents (which stay
+ * apart when one is dirty and the other clean) and the never-used chunks
+ * after top, the lowest first. Walks the table run by run, so it is tried
+ * only before a large run would grow the area (may_span) and as the last
+ * resort before failing. Returns 1 and the first chunk in *out when one is
+ * found. */
 static int take_spanning(hak_chunks_t *a, uint32_t n, size_t align, uint32_t *out, int *zeroed)
 {
     uint32_t stretch = NONE;
@@ -270,6 +281,16 @@ static int take_spanning(hak_chunks_t *a, uint32_t n, size_t align, uint32_t *ou
         i = (uint32_t)stretch_end;
     }
     return 0;
+}
+
+/* 1 if a large run that fits no extent might fit across adjacent clean
+ * and dirty ones (which stay apart, see insert_coalesced): there are both,
+ * and at least `bytes` free below top. Then take_spanning's walk is worth
+ * it before the area grows; a heap that only grows never pays for it. */
+static int may_span(const hak_chunks_t *a, size_t bytes)
+{
+    size_t free_below = ((size_t)a->top << HAK_CHUNK_SHIFT) - a->used;
+    return a->dirty > 0 && free_below > a->dirty && free_below >= bytes;
 }
 
 /* Places n chunks at top, growing the area if needed. A large run starts
@@ -307,8 +328,9 @@ uintptr_t hak_chunks_alloc(hak_chunks_t *a, uint32_t n, size_t align, int large,
     if (n == 0 || (a->limit && a->used + bytes > a->limit))
         goto out;
     uint32_t s;
-    if (!take_from_bins(a, n, align, large, &s, zeroed) && !take_at_top(a, n, align, large, &s, zeroed)
-        && !take_spanning(a, n, align, &s, zeroed))
+    if (!take_from_bins(a, n, align, large, &s, zeroed)
+        && !(large && may_span(a, bytes) && take_spanning(a, n, align, &s, zeroed))
+        && !take_at_top(a, n, align, large, &s, zeroed) && !take_spanning(a, n, align, &s, zeroed))
         goto out;
     mark_used(a, s, n, large);
     a->used += bytes;
@@ -459,8 +481,24 @@ void hak_chunks_free(hak_chunks_t *a, uintptr_t addr, uint32_t n)
     }
     for (uint32_t k = 0; k < n; k++)
         a->tab[i + k].word = 0;
-    a->used -= (size_t)n << HAK_CHUNK_SHIFT;
-    insert_coalesced(a, i, n, DIRTY);
+    size_t bytes = (size_t)n << HAK_CHUNK_SHIFT;
+    a->used -= bytes;
+    uint32_t dirty = DIRTY;
+#if HAK_PLAT_HAS_PURGE
+    /* A run larger than purge_high goes back at once, whatever the recent
+     * peak: keeping it warm would hold more than the threshold for one
+     * block (and the allocations of a purge helper started for it would
+     * split it). */
+    if (a->can_purge && bytes > a->purge_high) {
+        note_change(a); /* the peak before the estimate falls */
+        if (hak_plat_purge((void *)addr, bytes)) {
+            dirty = 0;
+            __atomic_fetch_add(&a->purged_total, bytes, __ATOMIC_RELAXED);
+            __atomic_fetch_add(&a->purges, 1, __ATOMIC_RELAXED);
+        }
+    }
+#endif
+    insert_coalesced(a, i, n, dirty);
     size_t high, low;
     volume_limits(a, &high, &low);
     if (a->can_purge && a->dirty > high) {

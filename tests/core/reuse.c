@@ -2,11 +2,13 @@
  * reuse.c - freed large runs are kept for the requests that reuse them:
  *   - a run freed and allocated again at once is not purged in between,
  *     even past purge_high, while the recent peak of use is high (the
- *     volume rule scales with it); left unused for two epochs, it is;
+ *     volume rule scales with it); left unused for two epochs, it is; a
+ *     run larger than purge_high goes back at once;
  *   - decay purges the extent that stayed free through an epoch, not one
  *     that was reused during it, whatever their sizes;
- *   - a slab does not split a large free extent, nor take the chunks after
- *     a live large run (its realloc grows there), while fresh chunks remain;
+ *   - while backed fresh chunks remain, a slab neither splits a free extent
+ *     of 16 chunks or more nor takes the chunks after a live run of that
+ *     size (its realloc grows there);
  *   - a run that fits no free extent starts in the one that ends at the
  *     never-used chunks, rather than leaving it behind as a hole.
  * Large blocks are separated by live one-chunk blocks where the test needs
@@ -40,35 +42,59 @@ static void tick(hak_arena_t *a)
 
 void test_reuse_not_purged(void)
 {
-    /* purge_high 1 MiB: a freed 1.5 MiB run is past it. */
+    /* purge_high 1 MiB: two freed 768 KiB runs are past it. */
     const hak_arena_params_t params = { 1u * MiB, 512u * KiB, 100, 0 };
     test_clock_set(1000);
     hak_arena_t *a = hak_arena_create_ex(test_mem_small, REGION, HAK_ARENA_PURGEABLE, &params);
     CHECK(a != 0, "hak_arena_create_ex failed");
-    void *blk[4];
-    for (unsigned i = 0; i < 4; i++)
-        blk[i] = run(a, 24, i);
-    /* Free one run and allocate its size again, in turn: 6 MiB in use at
-     * the peak, so the volume rule allows 4.5 MiB dirty. */
+    void *slab = hak_arena_malloc(a, 100); /* its slab serves the ticks below */
+    CHECK(slab != 0, "small allocation");
+    void *blk[8];
+    for (unsigned i = 0; i < 8; i++)
+        blk[i] = run(a, 12, i);
+    /* Free two neighbouring runs and allocate their sizes again, in turn:
+     * 6 MiB in use at the peak, so the volume rule allows 4.5 MiB dirty. */
     for (unsigned k = 0; k < 12; k++) {
-        unsigned i = k % 4u;
-        void *old = blk[i];
-        hak_arena_free(a, old);
-        blk[i] = run(a, 24, 10u + k);
-        CHECK(blk[i] == old, "the freed run was not reused");
+        unsigned i = 2u * (k % 4u);
+        void *old0 = blk[i], *old1 = blk[i + 1u];
+        hak_arena_free(a, old0);
+        hak_arena_free(a, old1);
+        blk[i] = run(a, 12, 10u + k);
+        blk[i + 1u] = run(a, 12, 30u + k);
+        CHECK(blk[i] == old0 && blk[i + 1u] == old1, "the freed runs were not reused");
     }
-    CHECK_EQ(test_purge_calls(), 0, "a run freed and reused at once was purged in between");
-    for (unsigned i = 0; i < 4; i++)
-        CHECK_EQ(test_verify(blk[i], run_size(24), 10u + 8u + i), run_size(24), "content changed");
+    CHECK_EQ(test_purge_calls(), 0, "runs freed and reused at once were purged in between");
+    for (unsigned i = 0; i < 4; i++) {
+        CHECK_EQ(test_verify(blk[2u * i], run_size(12), 10u + 8u + i), run_size(12), "content");
+        CHECK_EQ(test_verify(blk[2u * i + 1u], run_size(12), 30u + 8u + i), run_size(12), "content");
+    }
 
-    /* Left free for two epochs, the run goes back. */
+    /* Left free for two epochs, a run goes back. */
     hak_arena_free(a, blk[0]);
     test_clock_set(1100);
     tick(a);
     CHECK_EQ(test_purge_calls(), 0, "purged before it stayed free for a whole epoch");
     test_clock_set(1200);
     tick(a);
-    CHECK_EQ(test_purge_bytes(), 24u * M_CHUNK, "the idle run was not purged after two epochs");
+    CHECK_EQ(test_purge_bytes(), 12u * M_CHUNK, "the idle run was not purged after two epochs");
+    CHECK_EQ(hak_arena_check(a), 0, "check");
+    hak_arena_free(a, slab);
+    hak_arena_destroy(a);
+}
+
+void test_reuse_huge_run_purged(void)
+{
+    const hak_arena_params_t params = { 1u * MiB, 512u * KiB, 100, 0 };
+    test_clock_set(1000);
+    hak_arena_t *a = hak_arena_create_ex(test_mem_small, REGION, HAK_ARENA_PURGEABLE, &params);
+    CHECK(a != 0, "hak_arena_create_ex failed");
+    /* 6 MiB in use at the peak: the scaled volume rule would keep 4.5 MiB
+     * dirty, but one run of more than purge_high goes back at once. */
+    void *keep = run(a, 72, 1);
+    void *huge = run(a, 20, 2);
+    hak_arena_free(a, huge);
+    CHECK_EQ(test_purge_bytes(), 20u * M_CHUNK, "a run larger than purge_high was kept dirty");
+    CHECK_EQ(test_verify(keep, run_size(72), 1), run_size(72), "content");
     CHECK_EQ(hak_arena_check(a), 0, "check");
     hak_arena_destroy(a);
 }
@@ -137,18 +163,18 @@ void test_reuse_slab_spares_growth(void)
 {
     hak_arena_t *a = hak_arena_create(test_mem_small, REGION, 0);
     CHECK(a != 0, "hak_arena_create failed");
-    void *grows = run(a, 4, 1);
+    void *grows = run(a, 16, 1); /* a buffer large enough to be spared */
     void *next = run(a, 3, 2);
     void *sp = hak_arena_malloc(a, SPACER);
     CHECK(sp != 0, "spacer");
-    hak_arena_free(a, next); /* three free chunks right after a live large run */
+    hak_arena_free(a, next); /* three free chunks right after it */
     void *small = hak_arena_malloc(a, 100);
     CHECK(small != 0, "small allocation");
     CHECK((uintptr_t)small < (uintptr_t)next || (uintptr_t)small >= (uintptr_t)next + 3u * M_CHUNK,
           "a slab was carved out of the chunks a large run can grow into, while fresh chunks remained");
-    void *grown = hak_arena_realloc(a, grows, run_size(7));
+    void *grown = hak_arena_realloc(a, grows, run_size(19));
     CHECK(grown == grows, "the large run did not grow in place");
-    CHECK_EQ(test_verify(grown, run_size(4), 1), run_size(4), "content");
+    CHECK_EQ(test_verify(grown, run_size(16), 1), run_size(16), "content");
     CHECK_EQ(hak_arena_check(a), 0, "check");
     hak_arena_destroy(a);
 }

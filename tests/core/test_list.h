@@ -29,6 +29,7 @@ TEST(nopurge_slab_pages, "not PURGEABLE: no purge of a nearly empty slab's pages
 TEST(purge_slab_pages_counted, "PURGEABLE: slab page purges show in purged_bytes")
 /* reuse.c */
 TEST(reuse_not_purged, "a large run freed and reused at once is not purged; left idle, it is")
+TEST(reuse_huge_run_purged, "a large run bigger than purge_high is purged when freed")
 TEST(reuse_decay_idle_only, "decay purges the extent left idle, not the one reused in the epoch")
 TEST(reuse_slab_keeps_extent, "a slab does not split a large free extent while fresh chunks remain")
 TEST(reuse_slab_spares_growth, "a slab does not take the free chunks after a live large run")
