@@ -17,7 +17,7 @@
 # Variables are BENCH_-prefixed so they cannot clash with the main Makefile.
 
 BENCH_PROGS   := random_mixed tiny_hot larson xmalloc mstress churn \
-                 large_realloc fragmentation mid_mixed transfer burst
+                 large_realloc fragmentation mid_mixed transfer burst large_reuse
 BENCH_OUT     := build/bench
 BENCH_CC      ?= $(CC)
 BENCH_CFLAGS  := -std=c11 -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \

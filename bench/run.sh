@@ -172,7 +172,7 @@ fi
 [[ " $ALLOCS " == *" system "* ]] || die "ALLOCS must include system (the ratio baseline)"
 
 # ---- refuse missing or stale binaries ---------------------------------------
-PROGS+=" mid_mixed transfer burst" # bench/py_dict.py is run as it is, by $PY
+PROGS+=" mid_mixed transfer burst large_reuse" # bench/py_dict.py is run as it is, by $PY
 for prog in $PROGS; do
   [ -x "$BIN/$prog" ] || die "$BIN/$prog missing - run 'make bench-build'"
   for src in "bench/$prog.c" bench/bench_util.c bench/bench_util.h; do
@@ -213,11 +213,11 @@ add_case() {
 }
 T=$THREADS TP=$((THREADS / 2 > 0 ? THREADS / 2 : 1)); TC=$((T - TP > 0 ? T - TP : 1))
 if [ "$QUICK" = 1 ]; then
-  RM=1000000 TH=2000000 LRS="5 20" XM=300000 MS="5 10000" CH=500 LR=300 FR=50000
+  RM=1000000 TH=2000000 LRS="5 20" XM=300000 MS="5 10000" CH=500 LR=300 FR=50000 LU=150
   WSS="400 8192" RANGES="16-1039" SIZES="16 256" CGRM="400 16-1039" CGTH=256 CGN=100000
   MM=1000000 TR="10 200000" PYD="150000 100000" BU=2000 BUO="0"
 else
-  RM=10000000 TH=20000000 LRS="10 50" XM=2000000 MS="20 20000" CH=2000 LR=2000 FR=200000
+  RM=10000000 TH=20000000 LRS="10 50" XM=2000000 MS="20 20000" CH=2000 LR=2000 FR=200000 LU=600
   WSS="400 8192" RANGES="16-128 16-1039 1-4096" SIZES="16 64 256 1024" CGRM=all CGTH=all CGN=200000
   MM=10000000 TR="20 1000000" PYD="600000 400000" BU=10000 BUO="0 2"
 fi
@@ -244,6 +244,7 @@ add_case "mstress T=$T" mstress "$T $MS 25 16 2048 1" ""
 add_case "churn threads=$CH" churn "$CH $T 300 16 1" ""
 add_case "large_realloc 1K-4M" large_realloc "$LR 1 1024 4194304" ""
 add_case "fragmentation n=$FR" fragmentation "$FR 10 1" ""
+add_case "large_reuse 300M 5-25M" large_reuse "$LU 300 5242880 26214400 1" ""
 add_case "transfer T=32 16-1024" transfer "32 $TR 1024 16 1024 0" ""
 add_case "transfer T=4 to 1M" transfer "4 $TR 1024 16 1024 100 1048576" ""
 if [ -n "$PY" ]; then

@@ -49,7 +49,7 @@ $3 !~ /^[1-9][0-9]*$/ { next }
     rf[k, j] = f["rss_freed_kb"]; r2[k, j] = f["rss_phase2_kb"]
     if (f["peak_rss_kb"] + 0 > peak[k]) peak[k] = f["peak_rss_kb"] + 0
     if (j == 1 || f["peak_rss_kb"] + 0 < peakmin[k]) peakmin[k] = f["peak_rss_kb"] + 0
-    live[k] = f["live_kb"]
+    live[k] = f["live_kb"]; flt[k, j] = f["minflt"]
 }
 
 # sorted(arr, k, n, v): copies arr[k, 1..n] into v[1..n], ascending.
@@ -109,6 +109,8 @@ END {
                 notes = sprintf("RSS MiB alloc/freed/refill %.1f/%.1f/%.1f (live %s); %.3f s",
                                 median(ra, k, n) / 1024, median(rf, k, n) / 1024,
                                 median(r2, k, n) / 1024, mib_list(live[k]), median(secs, k, n))
+            if (prog[c] == "large_reuse")
+                notes = sprintf("minor faults %.0f; %.3f s", median(flt, k, n), median(secs, k, n))
             printf "| %s | %s | %s | %s | %s | %.1f | %s | %s |\n", label[c], a, fmt(m),
                    lohi(ops, k, n), ratio, peak[k] / 1024, (k in ir) ? ir[k] : "", notes
             if (cells != "") {

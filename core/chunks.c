@@ -4,11 +4,14 @@
  * Chunk map, one 32-bit word per chunk:
  *   USED | LARGE? | back   every chunk of a live run; back = offset to its
  *                          first chunk (tab[first].prev holds the length)
- *   FREE | DIRTY? | len    first and last chunk of a free extent
+ *   FREE | DIRTY? | IDLE? | len
+ *                          first and last chunk of a free extent
  *   0                      inside a free extent, or never used (>= top)
  * Free extents sit on doubly linked lists by floor(log2(len)), linked
  * through tab[i].prev and tab[i].next of their first chunk.
- * A DIRTY extent may hold old data; a clean one reads as zero.
+ * A DIRTY extent may hold old data; a clean one reads as zero. An IDLE one
+ * (always dirty) has stayed free and unchanged since the last decay epoch
+ * ended: the next end purges it.
  */
 #include "chunks.h"
 #include "report.h"
@@ -17,7 +20,8 @@
 #define LARGE 0x40000000u
 #define FREE 0x40000000u
 #define DIRTY 0x20000000u
-#define LEN_MASK 0x1fffffffu
+#define IDLE 0x10000000u
+#define LEN_MASK 0x0fffffffu
 #define NONE 0xffffffffu
 
 static void insert_coalesced(hak_chunks_t *a, uint32_t i, uint32_t n, uint32_t dirty);
@@ -128,7 +132,8 @@ static void extent_insert(hak_chunks_t *a, uint32_t i, uint32_t len, uint32_t di
         a->dirty += (size_t)len << HAK_CHUNK_SHIFT;
 }
 
-/* Unlinks extent i and clears its edge words; returns its dirty flag. */
+/* Unlinks extent i and clears its edge words; returns its DIRTY and IDLE
+ * flags (the parts of it that stay free keep them). */
 static uint32_t extent_remove(hak_chunks_t *a, uint32_t i)
 {
     uint32_t word = a->tab[i].word;
@@ -144,7 +149,7 @@ static uint32_t extent_remove(hak_chunks_t *a, uint32_t i)
     a->tab[i + len - 1u].word = 0;
     if (word & DIRTY)
         a->dirty -= (size_t)len << HAK_CHUNK_SHIFT;
-    return word & DIRTY;
+    return word & (DIRTY | IDLE);
 }
 
 static void mark_used(hak_chunks_t *a, uint32_t s, uint32_t n, int large)
@@ -163,13 +168,42 @@ static uint32_t align_chunk(const hak_chunks_t *a, uint32_t i, size_t align)
     return (uint32_t)((up - a->base) >> HAK_CHUNK_SHIFT);
 }
 
-static int take_from_bins(hak_chunks_t *a, uint32_t n, size_t align, uint32_t *out, int *zeroed)
+/* 1 if the chunk before i belongs to a live large run of at least
+ * HAK_KEEP_WHOLE_CHUNKS chunks (a buffer that a realloc may grow in place). */
+static int after_large_run(const hak_chunks_t *a, uint32_t i)
+{
+    if (i == 0)
+        return 0;
+    uint32_t word = a->tab[i - 1u].word;
+    if ((word & (USED | LARGE)) != (USED | LARGE))
+        return 0;
+    uint32_t first = i - 1u - (word & LEN_MASK);
+    return a->tab[first].prev >= HAK_KEEP_WHOLE_CHUNKS;
+}
+
+/* 1 if a slab run of n chunks should come from fresh chunks at top rather
+ * than from the free extent at i: the extent is large (most likely a freed
+ * large block, which the next large request of its size needs whole) or
+ * follows a large live run (which a realloc grows into), and chunks above
+ * top are already backed (a slab never grows the area for this). */
+static int keep_whole(const hak_chunks_t *a, uint32_t i, uint32_t n, size_t align)
+{
+    uint32_t len = a->tab[i].word & LEN_MASK;
+    return ((len >= HAK_KEEP_WHOLE_CHUNKS && len >= 2u * n) || after_large_run(a, i))
+           && (uint64_t)align_chunk(a, a->top, align) + n <= a->nchunks;
+}
+
+/* First fit in the lowest bin that holds a fitting extent. Slab runs
+ * (large 0) pass over the extents large runs need while backed fresh
+ * chunks remain (keep_whole). */
+static int take_from_bins(hak_chunks_t *a, uint32_t n, size_t align, int large, uint32_t *out,
+                          int *zeroed)
 {
     for (unsigned b = log2_floor(n); b < 32; b++) {
         for (uint32_t i = a->bins[b]; i != NONE; i = a->tab[i].next) {
             uint32_t len = a->tab[i].word & LEN_MASK;
             uint32_t s = align_chunk(a, i, align);
-            if ((uint64_t)s + n > (uint64_t)i + len)
+            if ((uint64_t)s + n > (uint64_t)i + len || (!large && keep_whole(a, i, n, align)))
                 continue;
             uint32_t dirty = extent_remove(a, i);
             if (s > i)
@@ -215,11 +249,12 @@ static int take_range(hak_chunks_t *a, uint32_t i, uint32_t s, uint32_t n)
     return zero;
 }
 
-/* The last resort before failing: a place for n aligned chunks across
- * adjacent free extents (which stay apart when one is dirty and the other
- * clean) and the never-used chunks after top. Walks the whole table, so
- * only an arena about to return NULL pays for it. Returns 1 and the first
- * chunk in *out when one is found. */
+/* A place for n aligned chunks across adjacent free extents (which stay
+ * apart when one is dirty and the other clean) and the never-used chunks
+ * after top, the lowest first. Walks the table run by run, so it is tried
+ * only before a large run would grow the area (may_span) and as the last
+ * resort before failing. Returns 1 and the first chunk in *out when one is
+ * found. */
 static int take_spanning(hak_chunks_t *a, uint32_t n, size_t align, uint32_t *out, int *zeroed)
 {
     uint32_t stretch = NONE;
@@ -248,6 +283,43 @@ static int take_spanning(hak_chunks_t *a, uint32_t n, size_t align, uint32_t *ou
     return 0;
 }
 
+/* 1 if a large run that fits no extent might fit across adjacent clean
+ * and dirty ones (which stay apart, see insert_coalesced): there are both,
+ * and at least `bytes` free below top. Then take_spanning's walk is worth
+ * it before the area grows; a heap that only grows never pays for it. */
+static int may_span(const hak_chunks_t *a, size_t bytes)
+{
+    size_t free_below = ((size_t)a->top << HAK_CHUNK_SHIFT) - a->used;
+    return a->dirty > 0 && free_below > a->dirty && free_below >= bytes;
+}
+
+/* Places n chunks at top, growing the area if needed. A large run starts
+ * in the free extent that ends at top, if there is one, rather than past
+ * it (the extent would otherwise be left behind as a hole). */
+static int take_at_top(hak_chunks_t *a, uint32_t n, size_t align, int large, uint32_t *out,
+                       int *zeroed)
+{
+    uint32_t top = a->top;
+    if (large && top > 0 && is_free_edge(a->tab[top - 1u].word)) {
+        uint32_t head = top - (a->tab[top - 1u].word & LEN_MASK);
+        uint32_t s = align_chunk(a, head, align);
+        if (s < top && ensure_backed(a, (uint64_t)s + n)) {
+            *zeroed = take_range(a, head, s, n);
+            *out = s;
+            return 1;
+        }
+    }
+    uint32_t s = align_chunk(a, top, align);
+    if (!ensure_backed(a, (uint64_t)s + n))
+        return 0;
+    if (s > top)
+        extent_insert(a, top, s - top, fresh_flag(a));
+    __atomic_store_n(&a->top, s + n, __ATOMIC_RELAXED);
+    *zeroed = a->fresh_zeroed;
+    *out = s;
+    return 1;
+}
+
 uintptr_t hak_chunks_alloc(hak_chunks_t *a, uint32_t n, size_t align, int large, int *zeroed)
 {
     uintptr_t result = 0;
@@ -256,19 +328,14 @@ uintptr_t hak_chunks_alloc(hak_chunks_t *a, uint32_t n, size_t align, int large,
     if (n == 0 || (a->limit && a->used + bytes > a->limit))
         goto out;
     uint32_t s;
-    if (!take_from_bins(a, n, align, &s, zeroed)) {
-        s = align_chunk(a, a->top, align);
-        if (ensure_backed(a, (uint64_t)s + n)) {
-            if (s > a->top)
-                extent_insert(a, a->top, s - a->top, fresh_flag(a));
-            __atomic_store_n(&a->top, s + n, __ATOMIC_RELAXED);
-            *zeroed = a->fresh_zeroed;
-        } else if (!take_spanning(a, n, align, &s, zeroed)) {
-            goto out;
-        }
-    }
+    if (!take_from_bins(a, n, align, large, &s, zeroed)
+        && !(large && may_span(a, bytes) && take_spanning(a, n, align, &s, zeroed))
+        && !take_at_top(a, n, align, large, &s, zeroed) && !take_spanning(a, n, align, &s, zeroed))
+        goto out;
     mark_used(a, s, n, large);
     a->used += bytes;
+    if (a->used > a->peak_epoch)
+        a->peak_epoch = a->used;
     if (large) {
         a->large_live++;
         a->large_bytes += bytes;
@@ -283,9 +350,10 @@ out:
 }
 
 
-/* Purges dirty extents, largest bins first, until at most `keep` dirty
- * bytes remain; each purged extent joins its clean neighbours. */
-static size_t purge_locked(hak_chunks_t *a, size_t keep)
+/* Purges dirty extents that carry every flag of `only` (IDLE: idle ones
+ * only; 0: any), largest bins first, until at most `keep` dirty bytes
+ * remain; each purged extent joins its clean neighbours. */
+static size_t purge_locked(hak_chunks_t *a, size_t keep, uint32_t only)
 {
     size_t purged = 0;
 #if HAK_PLAT_HAS_PURGE
@@ -300,7 +368,7 @@ static size_t purge_locked(hak_chunks_t *a, size_t keep)
             uint32_t word = a->tab[i].word;
             uint32_t len = word & LEN_MASK;
             size_t bytes = (size_t)len << HAK_CHUNK_SHIFT;
-            if ((word & DIRTY)
+            if ((word & DIRTY) && (word & only) == only
                 && hak_plat_purge((void *)(a->base + ((uintptr_t)i << HAK_CHUNK_SHIFT)), bytes)) {
                 extent_remove(a, i);
                 insert_coalesced(a, i, len, 0);
@@ -316,22 +384,25 @@ static size_t purge_locked(hak_chunks_t *a, size_t keep)
 #else
     (void)a;
     (void)keep;
+    (void)only;
 #endif
     return purged;
 }
 
 /* Inserts the free extent [i, i + n) merged with free neighbours of the same
  * dirtiness (a clean extent stays apart from a dirty one, so the dirty count
- * is exact and a purge never repeats work). */
+ * is exact and a purge never repeats work). The merged extent takes the
+ * flags `dirty` (a fresh free: not idle). */
 static void insert_coalesced(hak_chunks_t *a, uint32_t i, uint32_t n, uint32_t dirty)
 {
-    if (i > 0 && is_free_edge(a->tab[i - 1u].word) && (a->tab[i - 1u].word & DIRTY) == dirty) {
+    uint32_t want = dirty & DIRTY;
+    if (i > 0 && is_free_edge(a->tab[i - 1u].word) && (a->tab[i - 1u].word & DIRTY) == want) {
         uint32_t left = i - (a->tab[i - 1u].word & LEN_MASK);
         extent_remove(a, left);
         n += i - left;
         i = left;
     }
-    if (i + n < a->top && is_free_edge(a->tab[i + n].word) && (a->tab[i + n].word & DIRTY) == dirty) {
+    if (i + n < a->top && is_free_edge(a->tab[i + n].word) && (a->tab[i + n].word & DIRTY) == want) {
         uint32_t len = a->tab[i + n].word & LEN_MASK;
         extent_remove(a, i + n);
         n += len;
@@ -339,26 +410,64 @@ static void insert_coalesced(hak_chunks_t *a, uint32_t i, uint32_t n, uint32_t d
     extent_insert(a, i, n, dirty);
 }
 
-/* Ends the decay epoch when it is over: purges what stayed dirty and unused
- * for all of it (see HAK_PURGE_DECAY_MS). Called with the lock held after
+#if HAK_PLAT_HAS_CLOCK && HAK_PLAT_HAS_PURGE
+/* Marks every dirty extent idle (the end of a decay epoch). */
+static void mark_idle(hak_chunks_t *a)
+{
+    for (unsigned b = 0; b < 32; b++)
+        for (uint32_t i = a->bins[b]; i != NONE; i = a->tab[i].next) {
+            uint32_t word = a->tab[i].word;
+            if ((word & (DIRTY | IDLE)) == DIRTY) {
+                word |= IDLE;
+                a->tab[i].word = word;
+                a->tab[i + (word & LEN_MASK) - 1u].word = word;
+            }
+        }
+}
+#endif
+
+/* Ends the decay epoch when it is over: purges the extents that stayed
+ * free and untouched through all of it (IDLE), down to the warm reserve,
+ * and marks the dirty ones left as idle for the next end; the peak of
+ * `used` moves on (see volume_limits). Called with the lock held after
  * each change of the dirty count. Compiled away without clock or purge. */
 static void decay_step(hak_chunks_t *a)
 {
 #if HAK_PLAT_HAS_CLOCK && HAK_PLAT_HAS_PURGE
     if (!a->can_purge || !a->decay_ms)
         return;
-    if (a->dirty < a->dirty_min)
-        a->dirty_min = a->dirty;
     uint64_t now = hak_plat_clock_ms();
     if (now - a->epoch_ms < a->decay_ms)
         return;
     size_t keep = a->used / 4u < a->purge_low ? a->used / 4u : a->purge_low;
-    if (a->dirty_min > keep)
-        purge_locked(a, a->dirty - (a->dirty_min - keep));
+    purge_locked(a, keep, IDLE);
+    mark_idle(a);
+    a->peak_last = a->peak_epoch;
+    a->peak_epoch = a->used;
     __atomic_store_n(&a->epoch_ms, now, __ATOMIC_RELAXED);
-    a->dirty_min = a->dirty;
 #else
     (void)a;
+#endif
+}
+
+/* The volume rule's bounds: dirty bytes past *high are purged at once down
+ * to *low. With decay, both grow with the recent peak of `used` (this epoch
+ * and the last), to three quarters and half of it, so that a heap that
+ * frees and reuses large runs keeps them (a purge by volume hits the very
+ * runs about to be reused, and decay returns what then stays unused);
+ * never below purge_high and purge_low. */
+static void volume_limits(const hak_chunks_t *a, size_t *high, size_t *low)
+{
+    *high = a->purge_high;
+    *low = a->purge_low;
+#if HAK_PLAT_HAS_CLOCK && HAK_PLAT_HAS_PURGE
+    if (a->decay_ms) {
+        size_t peak = a->peak_epoch > a->peak_last ? a->peak_epoch : a->peak_last;
+        if (peak - peak / 4u > *high)
+            *high = peak - peak / 4u;
+        if (peak / 2u > *low)
+            *low = peak / 2u;
+    }
 #endif
 }
 
@@ -372,10 +481,30 @@ void hak_chunks_free(hak_chunks_t *a, uintptr_t addr, uint32_t n)
     }
     for (uint32_t k = 0; k < n; k++)
         a->tab[i + k].word = 0;
-    a->used -= (size_t)n << HAK_CHUNK_SHIFT;
-    insert_coalesced(a, i, n, DIRTY);
-    if (a->can_purge && a->dirty > a->purge_high)
-        purge_locked(a, a->purge_low);
+    size_t bytes = (size_t)n << HAK_CHUNK_SHIFT;
+    a->used -= bytes;
+    uint32_t dirty = DIRTY;
+#if HAK_PLAT_HAS_PURGE
+    /* A run larger than purge_high goes back at once, whatever the recent
+     * peak: keeping it warm would hold more than the threshold for one
+     * block (and the allocations of a purge helper started for it would
+     * split it). */
+    if (a->can_purge && bytes > a->purge_high) {
+        note_change(a); /* the peak before the estimate falls */
+        if (hak_plat_purge((void *)addr, bytes)) {
+            dirty = 0;
+            __atomic_fetch_add(&a->purged_total, bytes, __ATOMIC_RELAXED);
+            __atomic_fetch_add(&a->purges, 1, __ATOMIC_RELAXED);
+        }
+    }
+#endif
+    insert_coalesced(a, i, n, dirty);
+    size_t high, low;
+    volume_limits(a, &high, &low);
+    if (a->can_purge && a->dirty > high) {
+        purge_locked(a, low, IDLE);
+        purge_locked(a, low, 0);
+    }
     if (a->can_purge && a->dirty >= HAK_PURGER_MIN_DIRTY)
         __atomic_store_n(&a->want_purger, 1, __ATOMIC_RELAXED);
     decay_step(a);
@@ -410,6 +539,8 @@ int hak_chunks_grow(hak_chunks_t *a, uintptr_t addr, uint32_t n, uint32_t want)
     a->tab[s].prev = want;
     a->used += bytes;
     a->large_bytes += bytes;
+    if (a->used > a->peak_epoch)
+        a->peak_epoch = a->used;
     note_change(a);
     ok = 1;
 out:
@@ -478,7 +609,7 @@ void hak_chunks_tick(hak_chunks_t *a)
 size_t hak_chunks_purge(hak_chunks_t *a, size_t keep)
 {
     hak_lock(&a->lock);
-    size_t purged = purge_locked(a, keep);
+    size_t purged = purge_locked(a, keep, 0);
     note_change(a);
     hak_unlock(&a->lock);
     return purged;

@@ -16,8 +16,8 @@
 #include "config.h"
 #include "lock.h"
 
-/* Most chunks one arena can describe (run lengths have 29 bits). */
-#define HAK_CHUNKS_MAX ((uint32_t)1 << 28)
+/* Most chunks one arena can describe (run lengths have 28 bits). */
+#define HAK_CHUNKS_MAX (((uint32_t)1 << 28) - 1u)
 
 /* One entry per chunk (see chunks.c for the encoding of `word`). */
 typedef struct hak_chunk_entry {
@@ -63,9 +63,9 @@ struct hak_chunks {
      * peak of used + dirty - cold; purge calls; large runs allocated. */
     size_t used_peak, held;
     uint64_t cold, resident_peak, purges, large_allocs;
-    size_t purge_high, purge_low; /* volume rule (bytes) */
+    size_t purge_high, purge_low; /* volume rule (bytes), its least bounds */
     uint32_t decay_ms;         /* decay epoch; 0: no decay */
-    size_t dirty_min;          /* least dirty bytes seen this decay epoch */
+    size_t peak_epoch, peak_last; /* peak of `used` this epoch and the last */
     uint64_t epoch_ms;         /* start of the decay epoch */
 };
 
@@ -113,10 +113,12 @@ void hak_chunks_shrink(hak_chunks_t *c, uintptr_t addr, uint32_t n, uint32_t kee
  * the entries of a live run do not change until it is freed. */
 uintptr_t hak_chunks_large_run(hak_chunks_t *c, uintptr_t p, uint32_t *n);
 
-/* Ends the decay epoch if it is over: purges the dirty bytes that stayed
- * unused through it, down to the warm reserve: purge_low, or a quarter of
- * the bytes in use when that is less (a heap that shrank keeps little). Cheap when the epoch is not over (a clock read, no
- * lock). Called from the caches' refill and flush paths so that a program
+/* Ends the decay epoch if it is over: purges the dirty free extents that
+ * stayed untouched through all of it, down to the warm reserve: purge_low,
+ * or a quarter of the bytes in use when that is less (a heap that shrank
+ * keeps little). Memory freed and reused within an epoch stays; memory
+ * left free goes back one to two epochs after it was freed. Cheap when the
+ * epoch is not over (a clock read, no lock). Called from the caches' refill and flush paths so that a program
  * that allocates at all gives memory back. */
 void hak_chunks_tick(hak_chunks_t *c);
 

@@ -71,6 +71,16 @@
 #define HAK_PURGE_DECAY_MS 1000u
 #endif
 
+/* Free extents of at least this many chunks (and twice the request), and
+ * free extents right after a live large run of at least this many chunks,
+ * are not split for a slab while backed fresh chunks remain: the first are
+ * most likely a freed large block, which the next large request of that
+ * size needs whole, the second where a realloc grows that run in place
+ * (otherwise the run moves and the heap grows by its size). */
+#ifndef HAK_KEEP_WHOLE_CHUNKS
+#define HAK_KEEP_WHOLE_CHUNKS 16u
+#endif
+
 /* 1: a port may put a heap in tool mode (hak_heap_set_tool: valgrind or
  * ASan annotations, hosted/tool.c). 0 leaves the tool checks out of the
  * core (bare-metal images: 0.5 KiB less code). */

@@ -478,6 +478,10 @@ void *hak_resize(hak_heap_t *h, hak_tcache_t *tc, void *ptr, size_t size)
             hak_large_shrink(h, ptr, size);
         return ptr;
     }
+    /* A large block moving to a slab block: its tail goes back now, as in
+     * a shrink in place (freeing the run would only make it dirty). */
+    if (c == HAK_CLASS_LARGE && size < old)
+        hak_large_shrink(h, ptr, size);
     __builtin_memcpy(fresh, ptr, size < old ? size : old);
     if (tc)
         hak_fast_free(h, tc, ptr);

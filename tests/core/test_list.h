@@ -29,6 +29,13 @@ TEST(nopurge_slab_pages, "not PURGEABLE: no purge of a nearly empty slab's pages
 TEST(purge_slab_pages_counted, "PURGEABLE: slab page purges show in purged_bytes")
 TEST(purge_slab_scattered, "PURGEABLE: 2500-byte blocks freed at random to a tenth: free slab pages go back")
 TEST(purge_slab_scattered_two_chunks, "PURGEABLE: the same with 4000-byte blocks, whose slabs span two chunks")
+/* reuse.c */
+TEST(reuse_not_purged, "a large run freed and reused at once is not purged; left idle, it is")
+TEST(reuse_huge_run_purged, "a large run bigger than purge_high is purged when freed")
+TEST(reuse_decay_idle_only, "decay purges the extent left idle, not the one reused in the epoch")
+TEST(reuse_slab_keeps_extent, "a slab does not split a large free extent while fresh chunks remain")
+TEST(reuse_slab_spares_growth, "a slab does not take the free chunks after a live large run")
+TEST(reuse_extends_at_top, "a run past top starts in the free extent that ends there")
 /* calloc.c */
 TEST(calloc_dirty_region, "calloc zeroes over a region filled with 0xAA (no ZEROED flag)")
 TEST(calloc_zeroed_region, "calloc zeroes with HAK_ARENA_ZEROED, fresh and reused memory")
