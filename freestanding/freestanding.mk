@@ -43,8 +43,12 @@ FS_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 # variant may set its own FS_CAPS_<variant>. Caches are per CPU and live
 # as long as the image: no thread frees a large set for the next one to
 # take, so the transfer cache keeps 8 batches a class (core/config.h's 32
-# would double the arena state in .bss).
-FS_CAPS := -DHAK_PLAT_HAS_PURGE=0 -DHAK_PLAT_HAS_CLOCK=0 -DHAK_XFER_SLOTS=8 -DHAK_XFER_CREDIT=2u
+# would double the arena state in .bss). A mid class's bin starts at two
+# batches, not the hosted floor of 16 blocks (HAK_MID_CACHE_MIN): blocks
+# parked in one CPU's cache are memory the others cannot reach when the
+# region runs out.
+FS_CAPS := -DHAK_PLAT_HAS_PURGE=0 -DHAK_PLAT_HAS_CLOCK=0 -DHAK_XFER_SLOTS=8 -DHAK_XFER_CREDIT=2u \
+           -DHAK_MID_CACHE_MIN=0u
 # What a bare-metal image may leave out of the core (core/config.h): the
 # invariant walkers, the statistics and the uncached hak_arena_ API. The
 # `min` image and the `min` sizes of fs-size are built without them.
