@@ -65,13 +65,21 @@ static void check_bounds(hak_heap_t *h, hak_tcache_t *tc)
     CHECK_EQ(hak_heap_check(h), 0, "heap invariants");
 }
 
+/* An arena over the first `region` bytes of test_mem_small, and a zeroed
+ * cache (as a port hands a new thread's cache to the fast paths). */
+static hak_arena_t *arena_with_cache(size_t region, hak_tcache_t *tc)
+{
+    hak_arena_t *a = hak_arena_create(test_mem_small, region, 0);
+    CHECK(a != 0, "hak_arena_create failed");
+    __builtin_memset(tc, 0, sizeof *tc);
+    return a;
+}
+
 void test_cache_burst_grows(void)
 {
-    hak_arena_t *a = hak_arena_create(test_mem_small, REGION, 0);
-    CHECK(a != 0, "hak_arena_create failed");
-    hak_heap_t *h = a;
     static hak_tcache_t tc;
-    __builtin_memset(&tc, 0, sizeof tc);
+    hak_arena_t *a = arena_with_cache(REGION, &tc);
+    hak_heap_t *h = a;
     unsigned c = hak_size_class(model_request(SIZE));
     uint64_t per[8];
     for (unsigned b = 0; b < 8u; b++) {
@@ -101,11 +109,9 @@ void test_cache_growth_bounded(void)
     /* Bursts beyond the bound (3000 blocks of 32 bytes, the bound being
      * 2048), then on every small class in turn: each bin stops at its
      * class's bound, the cache at the heap's. */
-    hak_arena_t *a = hak_arena_create(test_mem_small, REGION, 0);
-    CHECK(a != 0, "hak_arena_create failed");
-    hak_heap_t *h = a;
     static hak_tcache_t tc;
-    __builtin_memset(&tc, 0, sizeof tc);
+    hak_arena_t *a = arena_with_cache(REGION, &tc);
+    hak_heap_t *h = a;
     CHECK_CMP(h->cache_grow, <=, REGION / 64u, "an 8 MiB region's caches grow by more than a 64th of it");
     CHECK_CMP(h->cache_grow, >=, REGION / 64u - 4096u, "an 8 MiB region's caches grow by less than a 64th of its chunks");
     unsigned c = hak_size_class(model_request(SIZE));
@@ -130,10 +136,8 @@ void test_cache_growth_bounded(void)
     hak_arena_destroy(a);
 
     /* A 1 MiB region: caches grow by less than a 64th of it. */
-    a = hak_arena_create(test_mem_small, 1u * MiB, 0);
-    CHECK(a != 0, "hak_arena_create (1 MiB) failed");
+    a = arena_with_cache(1u * MiB, &tc);
     h = a;
-    __builtin_memset(&tc, 0, sizeof tc);
     CHECK_CMP(h->cache_grow, <=, 16u * KiB, "a 1 MiB region's caches may grow by more than 16 KiB");
     for (unsigned b = 0; b < 6u; b++) {
         burst(h, &tc, SIZE, 2000u);
@@ -146,11 +150,9 @@ void test_cache_growth_bounded(void)
 
 void test_cache_shrinks(void)
 {
-    hak_arena_t *a = hak_arena_create(test_mem_small, REGION, 0);
-    CHECK(a != 0, "hak_arena_create failed");
-    hak_heap_t *h = a;
     static hak_tcache_t tc, other;
-    __builtin_memset(&tc, 0, sizeof tc);
+    hak_arena_t *a = arena_with_cache(REGION, &tc);
+    hak_heap_t *h = a;
     __builtin_memset(&other, 0, sizeof other);
     unsigned c = hak_size_class(model_request(SIZE));
     for (unsigned b = 0; b < 4u; b++)
@@ -175,11 +177,9 @@ void test_cache_shrinks(void)
 
 void test_cache_flush_returns(void)
 {
-    hak_arena_t *a = hak_arena_create(test_mem_small, REGION, 0);
-    CHECK(a != 0, "hak_arena_create failed");
-    hak_heap_t *h = a;
     static hak_tcache_t tc;
-    __builtin_memset(&tc, 0, sizeof tc);
+    hak_arena_t *a = arena_with_cache(REGION, &tc);
+    hak_heap_t *h = a;
     unsigned c = hak_size_class(model_request(SIZE));
     for (unsigned b = 0; b < 4u; b++) {
         burst(h, &tc, SIZE, 1500u);
