@@ -45,9 +45,9 @@ typedef struct hak_slab {
     uintptr_t free;            /* encoded list of returned blocks */
     struct hak_slab *next, *prev; /* partial list */
     uint32_t in_partial;       /* on its class's partial list */
-    uint32_t npurged;          /* free blocks in purged pages (slab_purge.h) */
-    uint32_t purged;           /* purged pages, bit per page (slabs of up
-                                * to 32 pages are purged: slab_purge.h) */
+    uint32_t npurged;          /* free blocks in purged units (slab_purge.h) */
+    uint32_t purged;           /* purged units, a bit per unit (a page, or
+                                * a 32nd of a larger slab: slab_purge.h) */
     uint16_t purge_mark;       /* purge again when blocks in use fall to half this */
     uint16_t pad2;
     uint32_t warm_end;         /* bytes from the slab's start that may have

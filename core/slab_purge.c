@@ -9,38 +9,45 @@
  * the callers leave these functions out. */
 #if HAK_PLAT_HAS_PURGE
 
-/* Pages are the platform's purge unit; a one-chunk slab has 16 of 4 KiB.
- * Slabs of up to MAX_PAGES pages (one 32-bit mask) are purged. */
+/* A slab's purge unit is a page, or a 32nd of the slab when that is
+ * larger (slabs of 256 KiB to 1 MiB hold mid blocks of 8 to 32 KiB): the
+ * units of every slab fit one 32-bit mask. */
 #define PAGE_SHIFT ((unsigned)__builtin_ctz(HAK_PLAT_PAGE_SIZE))
-#define MAX_PAGES 32u
+#define MAX_UNITS 32u
 _Static_assert(HAK_PLAT_PAGE_SIZE >= 4096u && (HAK_PLAT_PAGE_SIZE & (HAK_PLAT_PAGE_SIZE - 1u)) == 0,
                "purge pages are a power of two of at least 4 KiB (a one-chunk slab fits the mask)");
+
+/* log2 of class c's purge unit in bytes. */
+static unsigned unit_shift(unsigned c)
+{
+    unsigned by_mask = hak_geom[c].slab_shift - 5u;
+    return by_mask > PAGE_SHIFT ? by_mask : PAGE_SHIFT;
+}
 
 /* A class must hold at least this many bytes of listed free blocks before
  * its slabs' pages are purged, so that ordinary churn never pays for it. */
 #define PURGE_CLASS_MIN ((uint64_t)1 << 20)
 
-/* Pages of a slab of class c. */
-static uint32_t slab_pages(unsigned c)
+/* Purge units of a slab of class c (at most MAX_UNITS). */
+static uint32_t slab_units(unsigned c)
 {
-    return (uint32_t)(((uint64_t)1 << hak_geom[c].slab_shift) >> PAGE_SHIFT);
+    return (uint32_t)1 << (hak_geom[c].slab_shift - unit_shift(c));
 }
 
-/* Pages touched by block j: its bytes and its header byte (bit 31 is the
+/* Units touched by block j: its bytes and its header byte (bit 31 is the
  * highest: 2u << 31 wraps to 0 and the difference is still the mask). */
-static uint32_t block_pages(unsigned c, uint32_t j)
+static uint32_t block_units(unsigned c, uint32_t j)
 {
+    unsigned shift = unit_shift(c);
     uint32_t start = HAK_SLAB_DATA_OFF + j * hak_geom[c].stride;
-    uint32_t lo = (start - 1u) >> PAGE_SHIFT;
-    uint32_t hi = (start + hak_geom[c].usable - 1u) >> PAGE_SHIFT;
+    uint32_t lo = (start - 1u) >> shift;
+    uint32_t hi = (start + hak_geom[c].usable - 1u) >> shift;
     return (uint32_t)((2u << hi) - (1u << lo));
 }
 
-/* Only slabs of at most MAX_PAGES are ever purged, so only they compute
- * pages. */
 static inline int block_purged(const hak_slab_t *s, unsigned c, uint32_t j)
 {
-    return s->purged && (block_pages(c, j) & s->purged) != 0;
+    return s->purged && (block_units(c, j) & s->purged) != 0;
 }
 
 int hak_slab_block_purged(const hak_slab_t *s, unsigned c, uint32_t j)
@@ -51,29 +58,34 @@ int hak_slab_block_purged(const hak_slab_t *s, unsigned c, uint32_t j)
 uint16_t hak_slab_purge_mark(unsigned c)
 {
     const hak_class_geom_t *g = &hak_geom[c];
-    /* A block in use keeps at most per_block pages: stride bytes from its
+    /* A block in use keeps at most per_block units: stride bytes from its
      * header byte on. */
-    uint32_t per_block = (g->stride - 1u) / HAK_PLAT_PAGE_SIZE + 2u;
-    uint32_t by_pages = slab_pages(c) / per_block, by_count = g->capacity / 16u;
-    return (uint16_t)(by_pages > by_count ? by_pages : by_count);
+    uint32_t per_block = (g->stride - 1u) / ((uint32_t)1 << unit_shift(c)) + 2u;
+    uint32_t by_units = slab_units(c) / per_block, by_count = g->capacity / 16u;
+    return (uint16_t)(by_units > by_count ? by_units : by_count);
 }
 
-/* Purged pages of mask `pages` that lie below the slab's warm_end (the
- * others are counted cold already), in bytes. */
-static uint64_t purged_below_warm(const hak_slab_t *s, uint32_t pages)
+/* Purged units of mask `units` that lie wholly below the slab's warm_end
+ * (the bytes past it are counted cold already), in bytes. A unit that
+ * warm_end cuts is not counted: the estimate errs towards resident, and
+ * the same rule on purge and restore (warm_end does not move in between:
+ * only the carving slab, which is never purged, raises it) keeps the count
+ * exact. */
+static uint64_t purged_below_warm(const hak_slab_t *s, unsigned c, uint32_t units)
 {
-    uint32_t warm_pages = s->warm_end >> PAGE_SHIFT;
-    uint32_t below = warm_pages >= MAX_PAGES ? pages : pages & ((1u << warm_pages) - 1u);
+    unsigned shift = unit_shift(c);
+    uint32_t warm_units = s->warm_end >> shift;
+    uint32_t below = warm_units >= MAX_UNITS ? units : units & ((1u << warm_units) - 1u);
     uint64_t n = 0;
     for (; below; below &= below - 1u) /* no libgcc popcount in the core */
         n++;
-    return n << PAGE_SHIFT;
+    return n << shift;
 }
 
 uint64_t hak_slab_cold_bytes(const hak_slab_t *s, unsigned c)
 {
     uint64_t bytes = (uint64_t)1 << hak_geom[c].slab_shift;
-    return bytes - s->warm_end + purged_below_warm(s, s->purged);
+    return bytes - s->warm_end + purged_below_warm(s, c, s->purged);
 }
 
 static uint32_t block_index(const hak_slab_t *s, unsigned c, uintptr_t b)
@@ -89,8 +101,8 @@ uint32_t hak_slab_purge_maybe(hak_heap_t *h, hak_central_t *cl, hak_slab_t *s, u
      * walked about log2(capacity) times, not once per free. */
     if (!HAK_PLAT_HAS_PURGE || !h->chunks.can_purge)
         return 0;
-    uint32_t pages = slab_pages(c);
-    if (pages > MAX_PAGES || s == cl->carving || 2u * outside > s->purge_mark
+    uint32_t units = slab_units(c);
+    if (s == cl->carving || 2u * outside > s->purge_mark
         || (uint64_t)cl->listed * g->stride < PURGE_CLASS_MIN)
         return 0;
     s->purge_mark = (uint16_t)outside;
@@ -99,17 +111,17 @@ uint32_t hak_slab_purge_maybe(hak_heap_t *h, hak_central_t *cl, hak_slab_t *s, u
         uint32_t j = block_index(s, c, b);
         listed[j >> 3] |= (uint8_t)(1u << (j & 7u));
     }
-    /* Keep page 0 (metadata) and every page of a block in use. */
+    /* Keep unit 0 (metadata) and every unit of a block in use. */
     uint32_t keep = 1u;
     for (uint32_t j = 0; j < s->carved; j++)
         if (!(listed[j >> 3] & (1u << (j & 7u))) && !block_purged(s, c, j))
-            keep |= block_pages(c, j);
-    uint32_t all = pages == MAX_PAGES ? ~0u : (1u << pages) - 1u;
+            keep |= block_units(c, j);
+    uint32_t all = units == MAX_UNITS ? ~0u : (1u << units) - 1u;
     uint32_t fresh = ~keep & ~s->purged & all;
     if (!fresh)
         return 0;
     s->purged |= fresh;
-    hak_chunks_cold_add(&h->chunks, (int64_t)purged_below_warm(s, fresh));
+    hak_chunks_cold_add(&h->chunks, (int64_t)purged_below_warm(s, c, fresh));
     /* Relink, in address order, the listed blocks clear of purged pages. */
     uintptr_t list = 0;
     uint32_t kept = 0;
@@ -126,23 +138,24 @@ uint32_t hak_slab_purge_maybe(hak_heap_t *h, hak_central_t *cl, hak_slab_t *s, u
     s->nfree = kept;
     s->npurged += moved;
     cl->listed -= moved;
-    /* One call per run of adjacent pages. */
-    for (uint32_t page = 0; page < pages;) {
-        if (!(fresh & (1u << page))) {
-            page++;
+    /* One call per run of adjacent units. */
+    unsigned shift = unit_shift(c);
+    for (uint32_t unit = 0; unit < units;) {
+        if (!(fresh & (1u << unit))) {
+            unit++;
             continue;
         }
-        uint32_t end = page;
-        while (end < pages && (fresh & (1u << end)))
+        uint32_t end = unit;
+        while (end < units && (fresh & (1u << end)))
             end++;
 #if HAK_PLAT_HAS_PURGE
-        size_t bytes = (size_t)(end - page) << PAGE_SHIFT;
-        hak_plat_purge((void *)((uintptr_t)s + ((uintptr_t)page << PAGE_SHIFT)), bytes);
+        size_t bytes = (size_t)(end - unit) << shift;
+        hak_plat_purge((void *)((uintptr_t)s + ((uintptr_t)unit << shift)), bytes);
         /* Under the class lock only: the totals are shared with the chunks. */
         __atomic_fetch_add(&h->chunks.purged_total, bytes, __ATOMIC_RELAXED);
         __atomic_fetch_add(&h->chunks.purges, 1, __ATOMIC_RELAXED);
 #endif
-        page = end;
+        unit = end;
     }
     return moved;
 }
@@ -166,7 +179,7 @@ uint32_t hak_slab_restore(hak_heap_t *h, hak_slab_t *s, unsigned c)
     if (restored != s->npurged)
         hak_fault("slab purge bookkeeping broken in slab", s);
     /* The restored blocks' headers and links touch their pages again. */
-    hak_chunks_cold_add(&h->chunks, -(int64_t)purged_below_warm(s, s->purged));
+    hak_chunks_cold_add(&h->chunks, -(int64_t)purged_below_warm(s, c, s->purged));
     s->free = list;
     s->nfree += restored;
     s->npurged = 0;

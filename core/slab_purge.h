@@ -5,12 +5,13 @@
  * A slab returns to the arena only when all its blocks are back, so after a
  * large set is freed in random order, a few blocks still cached by threads
  * keep whole slabs resident. When a class holds many listed free blocks, a
- * slab of at most 32 pages whose blocks in use have halved since its last
- * purge (the first time: fallen to half its purge mark, hak_slab_purge_mark)
- * has every page that holds no block in use (and no such block's header
- * byte) purged: its free blocks in those pages leave the free list and are
- * counted in `npurged`, the pages in `purged`. When the slab's list runs
- * dry, the blocks are rebuilt in place.
+ * slab whose blocks in use have halved since its last purge (the first
+ * time: fallen to half its purge mark, hak_slab_purge_mark) has every purge
+ * unit that holds no block in use (and no such block's header byte)
+ * purged: its free blocks in those units leave the free list and are
+ * counted in `npurged`, the units in `purged`. A unit is a page, or a 32nd
+ * of the slab when that is larger (slabs of 256 KiB to 1 MiB). When the
+ * slab's list runs dry, the blocks are rebuilt in place.
  */
 #ifndef HAKMEM_SLAB_PURGE_H
 #define HAKMEM_SLAB_PURGE_H

@@ -372,3 +372,8 @@ void test_purge_slab_scattered_two_chunks(void)
 {
     scattered_free(4000);
 }
+
+void test_purge_slab_scattered_large_slab(void)
+{
+    scattered_free(9000);
+}

@@ -29,6 +29,7 @@ TEST(nopurge_slab_pages, "not PURGEABLE: no purge of a nearly empty slab's pages
 TEST(purge_slab_pages_counted, "PURGEABLE: slab page purges show in purged_bytes")
 TEST(purge_slab_scattered, "PURGEABLE: 2500-byte blocks freed at random to a tenth: free slab pages go back")
 TEST(purge_slab_scattered_two_chunks, "PURGEABLE: the same with 4000-byte blocks, whose slabs span two chunks")
+TEST(purge_slab_scattered_large_slab, "PURGEABLE: the same with 9000-byte blocks, whose 256 KiB slabs are purged in 8 KiB units")
 /* reuse.c */
 TEST(reuse_not_purged, "a large run freed and reused at once is not purged; left idle, it is")
 TEST(reuse_huge_run_purged, "a large run bigger than purge_high is purged when freed")
