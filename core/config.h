@@ -143,14 +143,20 @@
 #define HAK_CACHE_GROW_BYTES 262144u
 #endif
 
-/* Blocks a thread cache keeps of a mid class before a flush: at least this
- * many, and at least two batches. A mid class's batch is 4 to 12 blocks,
- * and its bin is a random walk between empty (refill) and full (flush):
- * a wider bin makes the round trips to the class lock rarer (mid_mixed:
- * 55.5 -> 49.6 Ir/op at 16). A thread then caches at most 3.2 MiB of mid
- * blocks in all, against 1.7 MiB with two batches per class. */
+/* Blocks a thread cache keeps of a mid class before a flush: at least
+ * HAK_MID_CACHE_MIN, as far as HAK_MID_CACHE_FLOOR_BYTES of them allow,
+ * and at least two batches. A mid class's batch is 4 to 12 blocks, and its
+ * bin is a random walk between empty (refill) and full (flush): a wider
+ * bin makes the round trips to the class lock rarer. The byte bound keeps
+ * what an idle thread holds: at most 1.8 MiB of mid blocks a thread (3.2
+ * MiB with 16 blocks of every class, 1.7 MiB with two batches); the
+ * classes above 4 KiB, whose two batches already hold 64 KiB or more, keep
+ * their two batches. */
 #ifndef HAK_MID_CACHE_MIN
 #define HAK_MID_CACHE_MIN 16u
+#endif
+#ifndef HAK_MID_CACHE_FLOOR_BYTES
+#define HAK_MID_CACHE_FLOOR_BYTES 131072u
 #endif
 
 /* Blocks in the first refill of a class in a new cache; each later refill

@@ -19,8 +19,12 @@
                    RECIP(STRIDE(g)) }
 #define CLASS8(g) CLASS(g), CLASS((g) + 16), CLASS((g) + 32), CLASS((g) + 48), \
                   CLASS((g) + 64), CLASS((g) + 80), CLASS((g) + 96), CLASS((g) + 112)
-/* Mid classes keep at least HAK_MID_CACHE_MIN blocks in a cache. */
-#define MCACHE(s) (2u * BATCH(s) > HAK_MID_CACHE_MIN ? 2u * BATCH(s) : HAK_MID_CACHE_MIN)
+/* Mid classes keep at least HAK_MID_CACHE_MIN blocks in a cache, as far
+ * as HAK_MID_CACHE_FLOOR_BYTES of them allow, and never fewer than two
+ * batches. */
+#define MFLOOR(s) (HAK_MID_CACHE_FLOOR_BYTES / (s) < HAK_MID_CACHE_MIN \
+                   ? HAK_MID_CACHE_FLOOR_BYTES / (s) : HAK_MID_CACHE_MIN)
+#define MCACHE(s) (2u * BATCH(s) > MFLOOR(s) ? 2u * BATCH(s) : MFLOOR(s))
 /* ... and may grow to LIMIT, or stay at that floor when it is higher. */
 #define MLIMIT(s) (LIMIT(s) > MCACHE(s) ? LIMIT(s) : MCACHE(s))
 #define MCLASS(g) { STRIDE(g), STRIDE(g) - 1u, SHIFT(STRIDE(g)), CAP(STRIDE(g)), \

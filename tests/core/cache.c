@@ -214,3 +214,38 @@ void test_cache_flush_returns(void)
     CHECK_EQ(tc.bins[c].cap + tc.bins[c].room, 0, "a released bin may still hold blocks");
     hak_arena_destroy(a);
 }
+
+void test_cache_mid_floor_bounded(void)
+{
+    /* A thread that used every mid class (40 blocks of each, freed) and then
+     * went idle holds its bins' blocks until it flushes: at most the mid
+     * classes' starting capacities plus the cache's growth. Those capacities
+     * stop at HAK_MID_CACHE_FLOOR_BYTES a class (above two batches), 2.0 MiB
+     * in all; 16 blocks of every mid class would be 3.2 MiB. */
+    uint64_t floor_bytes = 0;
+    for (unsigned k = HAK_NUM_SMALL; k < HAK_NUM_CLASSES; k++) {
+        const hak_class_geom_t *g = &hak_geom[k];
+        uint64_t bytes = (uint64_t)g->cache_max * g->stride, batches = 2u * (uint64_t)g->batch * g->stride;
+        CHECK_CMP(bytes, <=, batches > HAK_MID_CACHE_FLOOR_BYTES ? batches : HAK_MID_CACHE_FLOOR_BYTES,
+                  "a mid class keeps more than its floor in bytes");
+        floor_bytes += bytes;
+    }
+    CHECK_CMP(floor_bytes, <=, 2100u * KiB, "the mid classes' starting capacities exceed 2.1 MiB");
+    static hak_tcache_t tc;
+    hak_arena_t *a = hak_arena_create(test_mem_big, 32u * MiB, 0);
+    CHECK(a != 0, "hak_arena_create failed");
+    __builtin_memset(&tc, 0, sizeof tc);
+    hak_heap_t *h = a;
+    for (unsigned k = HAK_NUM_SMALL; k < HAK_NUM_CLASSES; k++)
+        burst(h, &tc, hak_geom[k].usable, 40u);
+    check_bounds(h, &tc);
+    hak_stats_t st;
+    CHECK_EQ(hak_arena_stats(a, &st), 0, "stats");
+    /* Without a count_cached hook, cached blocks count as in use. */
+    CHECK_CMP(st.in_use_bytes, >, 0, "the idle cache holds nothing (no blocks were cached)");
+    CHECK_CMP(st.in_use_bytes, <=, floor_bytes + h->cache_grow, "an idle cache holds more than its bound");
+    hak_cache_release(h, &tc);
+    CHECK_EQ(hak_arena_stats(a, &st), 0, "stats");
+    CHECK_EQ(st.in_use_bytes, 0, "bytes in use after a release");
+    hak_arena_destroy(a);
+}

@@ -66,3 +66,4 @@ TEST(cache_burst_grows, "bursts beyond a bin's capacity: it grows until a burst 
 TEST(cache_growth_bounded, "bins grow to their class's bound, a cache to its arena's")
 TEST(cache_shrinks, "a grown bin that only frees shrinks back to its starting capacity")
 TEST(cache_flush_returns, "a flushed or released cache starts over; the stats see every block back")
+TEST(cache_mid_floor_bounded, "an idle cache that used every mid class holds at most the classes' byte-bounded floors and its growth")
