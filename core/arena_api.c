@@ -142,6 +142,8 @@ size_t hak_arena_usable_size(hak_arena_t *arena, const void *ptr)
     hak_heap_t *h = live(arena, "hak_arena_usable_size(): not a live arena");
     if (ptr && TOOL(h) && h->tool->usable)
         return h->tool->usable(h, ptr);
+    if (ptr && !hak_in_arena(h, (uintptr_t)ptr))
+        hak_fault("hak_arena_usable_size(): pointer not allocated by hakmem (not in this arena)", ptr);
     return ptr ? hak_block_usable(h, ptr) : 0;
 }
 

@@ -422,11 +422,13 @@ void *hak_alloc_aligned(hak_heap_t *h, hak_tcache_t *tc, size_t align, size_t si
     return p ? p : hak_out_of_memory();
 }
 
-size_t hak_block_usable(hak_heap_t *h, const void *ptr)
+/* hak_block_usable, with the calling function's fault message for a
+ * pointer outside the arena. */
+static size_t block_usable(hak_heap_t *h, const void *ptr, const char *outside)
 {
     uintptr_t p = (uintptr_t)ptr;
     if (!hak_in_arena(h, p))
-        hak_fault("malloc_usable_size(): pointer not allocated by hakmem (not in this arena)", ptr);
+        hak_fault(outside, ptr);
     unsigned c = hak_hdr_decode_live(h, hak_hdr_get(p));
     if (c < HAK_NUM_CLASSES && hak_slab_owns(h, p, c))
         return HAK_DEBUG ? hak_debug_size(p, c) : hak_geom[c].usable;
@@ -434,14 +436,19 @@ size_t hak_block_usable(hak_heap_t *h, const void *ptr)
         return hak_large_usable(h, ptr);
     if (c == HAK_CLASS_ALIGNED) {
         uintptr_t off, inner = aligned_inner(h, p, &off);
-        return hak_block_usable(h, (const void *)inner) - off;
+        return block_usable(h, (const void *)inner, outside) - off;
     }
     hak_fault("invalid pointer (not a live block)", ptr);
 }
 
+size_t hak_block_usable(hak_heap_t *h, const void *ptr)
+{
+    return block_usable(h, ptr, "malloc_usable_size(): pointer not allocated by hakmem (not in this arena)");
+}
+
 void *hak_resize(hak_heap_t *h, hak_tcache_t *tc, void *ptr, size_t size)
 {
-    size_t old = hak_block_usable(h, ptr);
+    size_t old = block_usable(h, ptr, "realloc(): pointer not allocated by hakmem (not in this arena)");
     unsigned c = hak_hdr_decode_live(h, hak_hdr_get((uintptr_t)ptr));
     if (c == HAK_CLASS_LARGE) {
         /* A large block shrinks in place (its tail goes back at once) or

@@ -36,9 +36,9 @@ void test_bad_free_other_arena(void)
         EXPECT_FAULT(hak_arena_free(b, blocks[i]), "free(): pointer not allocated by hakmem (not in this arena)");
         CHECK(test_output_names(blocks[i]), "the fault line does not name the pointer");
         b = arena_at(REGION_B);
-        EXPECT_FAULT(hak_arena_usable_size(b, blocks[i]), "not in this arena");
+        EXPECT_FAULT(hak_arena_usable_size(b, blocks[i]), "hak_arena_usable_size(): pointer not allocated by hakmem (not in this arena)");
         b = arena_at(REGION_B);
-        EXPECT_FAULT(hak_arena_realloc(b, blocks[i], 10), "not in this arena");
+        EXPECT_FAULT(hak_arena_realloc(b, blocks[i], 10), "realloc(): pointer not allocated by hakmem (not in this arena)");
     }
     /* A was not involved: its blocks are still live and free normally. */
     for (unsigned i = 0; i < 3; i++)
