@@ -58,8 +58,10 @@ void *hak_realloc(void *ptr, size_t size);
 void *hak_reallocarray(void *ptr, size_t count, size_t size);
 
 /* Allocates `size` bytes aligned to `alignment`, which must be a power of
- * two (any, up to 1 GiB). Returns NULL with errno = EINVAL for a bad
- * alignment, ENOMEM when memory is exhausted. */
+ * two (any). Returns NULL with errno = EINVAL for an alignment that is not
+ * a power of two, ENOMEM when memory is exhausted or the heap cannot place
+ * the alignment (the hosted heap's address window is 1 TiB, so 2^40 and
+ * above always fail). */
 void *hak_aligned_alloc(size_t alignment, size_t size);
 
 /* POSIX posix_memalign: alignment must be a power of two multiple of
