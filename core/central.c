@@ -246,7 +246,9 @@ uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n
         if (s->nfree + s->npurged == s->carved && s != cl->carving)
             slab_release(h, c, s);
 #if HAK_PLAT_HAS_PURGE
-        else
+        /* hak_slab_purge_maybe's own first test, inline: most frees leave
+         * the slab's blocks in use above half its purge mark. */
+        else if (2u * (s->carved - s->nfree - s->npurged) <= s->purge_mark)
             hak_slab_purge_maybe(h, cl, s, c);
 #endif
     }
