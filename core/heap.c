@@ -313,8 +313,8 @@ void hak_free_mid(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
     uintptr_t p = (uintptr_t)ptr;
     uintptr_t s = p & hak_mid_geom[c].slab_mask;
     /* A slab larger than a chunk starts at a multiple of its size, which
-     * may lie before the first chunk for a bogus p. */
-    if (HAK_UNLIKELY(s < h->base - 16u))
+     * may lie before the first chunk (base - 16) for a bogus p. */
+    if (HAK_UNLIKELY(s + 16u < h->base))
         goto other;
     if (HAK_UNLIKELY(((const hak_slab_t *)s)->tag != HAK_SLAB_TAG(h, c)))
         goto other;
