@@ -148,20 +148,4 @@ static inline int hak_slab_owns(const hak_heap_t *h, uintptr_t p, unsigned c)
            && hak_geom_is_block_start(c, off);
 }
 
-/* hak_slab_owns for a mid class c, without the range test: p - slab is
- * below the slab's size by construction, and an offset that falls before
- * the first block (p - slab < HAK_SLAB_DATA_OFF) wraps to a value whose
- * product with the class's reciprocal is never a block start (mid strides
- * exceed HAK_SLAB_DATA_OFF; hak_geometry_check verifies it). */
-static inline int hak_mid_owns(const hak_heap_t *h, uintptr_t p, unsigned c)
-{
-    const hak_mid_geom_t *g = &hak_mid_geom[c - HAK_NUM_SMALL];
-    const hak_slab_t *s = (const hak_slab_t *)(p & g->slab_mask);
-    uint64_t off = (uint64_t)(p - (uintptr_t)s) - HAK_SLAB_DATA_OFF;
-    /* hak_geom_is_block_start, with a shift pair for the mask test. */
-    return (uintptr_t)s >= h->base - 16u
-           && s->tag == HAK_SLAB_TAG(h, c)
-           && ((off * g->recip) << 24) >> 44 == 0;
-}
-
 #endif /* HAKMEM_BLOCK_H */

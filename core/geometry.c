@@ -55,11 +55,12 @@ const uint8_t hak_mid_class_of[HAK_MID_INDEX(HAK_MID_MAX) + 1u] = {
     MIDX32(0u), MIDX32(32u), MIDX32(64u), MIDX32(96u),
 };
 
-#define MGEOM(g) { ~(((uint64_t)1 << SHIFT(STRIDE(g))) - 1u), RECIP(STRIDE(g)) }
+#define MGEOM(g) { ~(((uint64_t)1 << SHIFT(STRIDE(g))) - 1u), RECIP(STRIDE(g)) << 24 }
 #define MGEOMS(p) MGEOM((p) * 5 / 4), MGEOM((p) * 6 / 4), MGEOM((p) * 7 / 4), MGEOM((p) * 2)
 
-const hak_mid_geom_t hak_mid_geom[HAK_NUM_CLASSES - HAK_NUM_SMALL] = {
-    MGEOMS(1024), MGEOMS(2048), MGEOMS(4096), MGEOMS(8192), MGEOMS(16384),
+/* Entries HAK_NUM_SMALL .. HAK_NUM_CLASSES - 1 in order; the rest zero. */
+const hak_mid_geom_t hak_mid_geom[HAK_MID_GEOM_ENTRIES] = {
+    [HAK_NUM_SMALL] = MGEOMS(1024), MGEOMS(2048), MGEOMS(4096), MGEOMS(8192), MGEOMS(16384),
 };
 
 _Static_assert(HAK_MID_INDEX(HAK_MID_MAX) + 1u == 128u, "mid class table size");
@@ -77,20 +78,30 @@ _Static_assert(SHIFT(STRIDE(1024)) == HAK_CHUNK_SHIFT,
 
 #if HAK_WITH_CHECK
 /* The mid-only invariants: hak_mid_class_of maps every size of class c
- * to c, and hak_mid_owns may skip the range test (an offset before the
+ * to c, and hak_free_mid may skip the range test (an offset before the
  * first block, wrapped, is never a block start). */
 static int mid_class_ok(unsigned c)
 {
     const hak_class_geom_t *g = &hak_geom[c];
     if ((g->usable - 15u) % 256u != 0u || g->stride <= HAK_SLAB_DATA_OFF
-        || hak_mid_geom[c - HAK_NUM_SMALL].slab_mask != ~(((uint64_t)1 << g->slab_shift) - 1u)
-        || hak_mid_geom[c - HAK_NUM_SMALL].recip != g->recip)
+        || hak_mid_geom[c].slab_mask != ~(((uint64_t)1 << g->slab_shift) - 1u)
+        || hak_mid_geom[c].recip24 != g->recip << 24)
         return 0;
     for (uint32_t i = HAK_MID_INDEX(hak_geom[c - 1u].usable + 1u); i <= HAK_MID_INDEX(g->usable); i++)
         if (hak_mid_class_of[i] != c)
             return 0;
     for (uint64_t k = 16u; k <= HAK_SLAB_DATA_OFF; k += 16u)
-        if (hak_geom_is_block_start(c, (uint64_t)0 - k))
+        if (hak_mid_block_start(c, (uint64_t)0 - k))
+            return 0;
+    return 1;
+}
+
+/* Every entry of hak_mid_geom that is not a mid class's is zero. */
+static int mid_geom_rest_zero(void)
+{
+    for (unsigned i = 0; i < HAK_MID_GEOM_ENTRIES; i++)
+        if ((i < HAK_NUM_SMALL || i >= HAK_NUM_CLASSES)
+            && (hak_mid_geom[i].slab_mask != 0u || hak_mid_geom[i].recip24 != 0u))
             return 0;
     return 1;
 }
@@ -114,6 +125,6 @@ unsigned hak_geometry_check(void)
         if (!ok || (c >= HAK_NUM_SMALL && !mid_class_ok(c)))
             return c + 1u;
     }
-    return 0;
+    return mid_geom_rest_zero() ? 0u : HAK_NUM_CLASSES + 1u;
 }
 #endif /* HAK_WITH_CHECK */

@@ -67,15 +67,23 @@ static inline unsigned hak_size_class(size_t size)
     return hak_mid_size_class(size);
 }
 
-/* What the mid free path reads of a class, side by side (index
- * c - HAK_NUM_SMALL): the slab of a mid block is p & slab_mask, one load
- * where the shift costs three; recip is hak_geom[c].recip. */
+/* What the mid free path reads of a class, side by side, indexed by the
+ * decoded header byte itself (0..255), so that one table read both tells a
+ * mid class from any other header and gives its geometry: the slab of a
+ * mid block is p & slab_mask, one load where the shift costs three; and
+ * offset `off` from the first block is a block start when
+ * (off * recip24) >> 44 == 0 (hak_geom_is_block_start with the mask test
+ * folded into the multiplier: recip24 is hak_geom[c].recip << 24). Every
+ * entry that is not a mid class's is zero: slab_mask 0 puts the slab at
+ * address 0, below any arena, so the free path's range test fails it. */
 typedef struct hak_mid_geom {
-    uint64_t slab_mask;  /* ~(slab size - 1) */
-    uint64_t recip;
+    uint64_t slab_mask;  /* ~(slab size - 1); 0 for a header that is not
+                          * a mid class's */
+    uint64_t recip24;
 } hak_mid_geom_t;
 
-extern const hak_mid_geom_t hak_mid_geom[HAK_NUM_CLASSES - HAK_NUM_SMALL]
+#define HAK_MID_GEOM_ENTRIES 256u
+extern const hak_mid_geom_t hak_mid_geom[HAK_MID_GEOM_ENTRIES]
     __attribute__((visibility("hidden")));
 
 /* Returns 1 if offset `off` from the first block of a class-c slab is the
@@ -83,6 +91,13 @@ extern const hak_mid_geom_t hak_mid_geom[HAK_NUM_CLASSES - HAK_NUM_SMALL]
 static inline int hak_geom_is_block_start(unsigned c, uint64_t off)
 {
     return ((off * hak_geom[c].recip) & ((1ull << 40) - 1)) < (1ull << 20);
+}
+
+/* hak_geom_is_block_start for a mid class c, from hak_mid_geom: bits 20
+ * to 39 of off * recip are bits 44 to 63 of off * (recip << 24). */
+static inline int hak_mid_block_start(unsigned c, uint64_t off)
+{
+    return (off * hak_mid_geom[c].recip24) >> 44 == 0;
 }
 
 /* Checks the table's invariants (stride a multiple of 16, usable = stride-1,

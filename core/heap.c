@@ -296,16 +296,34 @@ void *hak_alloc_mid(hak_heap_t *h, hak_tcache_t *tc, size_t size)
     return hak_bin_pop(h, tc, &tc->bins[c], c);
 }
 
+/* The checks of a mid block (docs/HARDENING.md): the keyed tag of its
+ * slab and the exact block boundary, those of hak_slab_owns without its
+ * range test. p - slab is below the slab's size by construction, and an
+ * offset that falls before the first block (p - slab < HAK_SLAB_DATA_OFF)
+ * wraps to a value that is never a block start (mid strides exceed
+ * HAK_SLAB_DATA_OFF; hak_geometry_check verifies it). A header byte that
+ * is not a mid class's reads a zero entry of hak_mid_geom, whose slab
+ * (address 0) fails the first test, so the class needs no test of its
+ * own: whatever fails goes to free_other, which takes it from scratch (a
+ * mid block that fails is reported there, as the same fault). Written as
+ * three exits, not one condition: GCC then keeps h and tc in their
+ * argument registers (two moves less). */
 void hak_free_mid(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
 {
     uintptr_t p = (uintptr_t)ptr;
-    if (HAK_LIKELY(c < HAK_NUM_CLASSES)) {
-        if (HAK_UNLIKELY(!hak_mid_owns(h, p, c)))
-            hak_fault("free(): invalid pointer (not the start of a block)", ptr);
-        hak_cache_push(h, tc, p, c);
-        return;
-    }
-    hak_free_special(h, tc, ptr);
+    uintptr_t s = p & hak_mid_geom[c].slab_mask;
+    /* A slab larger than a chunk starts at a multiple of its size, which
+     * may lie before the first chunk (base - 16) for a bogus p. */
+    if (HAK_UNLIKELY(s + 16u < h->base))
+        goto other;
+    if (HAK_UNLIKELY(((const hak_slab_t *)s)->tag != HAK_SLAB_TAG(h, c)))
+        goto other;
+    if (HAK_UNLIKELY(!hak_mid_block_start(c, p - s - HAK_SLAB_DATA_OFF)))
+        goto other;
+    hak_cache_push(h, tc, p, c);
+    return;
+other:
+    free_other(h, tc, ptr, c);
 }
 
 /* hak_free_other without tool mode's detour. */

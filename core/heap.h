@@ -372,7 +372,8 @@ void *hak_alloc_mid(hak_heap_t *heap, hak_tcache_t *cache, size_t size);
 void hak_free_other(hak_heap_t *heap, hak_tcache_t *cache, void *p, unsigned c);
 
 /* The free fast path's exit for a header that is not a small class's:
- * p passed hak_in_arena_fast, c is its decoded header (>= HAK_NUM_SMALL).
+ * p passed hak_in_arena_fast, c is its decoded header (>= HAK_NUM_SMALL,
+ * below 256).
  * A mid block is checked against its slab (tag and block boundary, fatal
  * on failure) and cached; anything else goes to hak_free_special. */
 void hak_free_mid(hak_heap_t *heap, hak_tcache_t *cache, void *p, unsigned c);

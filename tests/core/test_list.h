@@ -67,3 +67,7 @@ TEST(cache_growth_bounded, "bins grow to their class's bound, a cache to its are
 TEST(cache_shrinks, "a grown bin that only frees shrinks back to its starting capacity")
 TEST(cache_flush_returns, "a flushed or released cache starts over; the stats see every block back")
 TEST(cache_mid_floor_bounded, "an idle cache that used every mid class holds at most the classes' byte-bounded floors and its growth")
+/* geometry.c */
+TEST(geometry_mid_table, "the mid free path's table: exact boundary per mid class, zero for every other header byte")
+/* mid_free.c */
+TEST(mid_free_slab_before_arena, "a mid free whose slab would start before the arena is reported, a planted tag there notwithstanding")

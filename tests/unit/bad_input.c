@@ -9,8 +9,8 @@
  *     of small, mid and large blocks (mid ones also with a forged header,
  *     and before a mid slab's first block), a misaligned pointer, an arena address
  *     never handed out, realloc / malloc_usable_size of bad pointers, a
- *     clobbered header byte (every one of the 255 wrong values, on a small
- *     and on a large block), and use-after-free writes over a freed block's
+ *     clobbered header byte (every one of the 255 wrong values, on a small,
+ *     a mid and a large block), and use-after-free writes over a freed block's
  *     free-list link (in the thread cache, or freed by a thread that has
  *     exited) are each stopped with SIGABRT after ONE line
  *     "hakmem: <message>: 0x<ptr>" on stderr, where <message> contains the
@@ -353,7 +353,7 @@ static void c_interior_mid_forged_last(void) { interior_mid_forged(32783, 32768)
 
 /* A pointer between a mid slab's metadata and its first block, with the
  * header byte before it forged: the free path's boundary test skips an
- * explicit range test there (core/block.h, hak_mid_owns), so this is the
+ * explicit range test there (core/heap.c, hak_free_mid), so this is the
  * case that shows the wrapped offset is still refused. Slabs are aligned
  * to their size (64 KiB for 1100-byte blocks, 1 MiB for 32783-byte ones)
  * and their first block starts 144 bytes in; the bytes from 112 to 143
@@ -790,9 +790,9 @@ int main(void)
         judge(&cases[i], &r, 0);
     }
 
-    /* Every wrong header byte, on a small and on a large block. */
-    static const size_t sizes[] = { 256, 200000 };
-    for (int s = 0; s < 2; s++) {
+    /* Every wrong header byte, on a small, a mid and a large block. */
+    static const size_t sizes[] = { 256, 10000, 200000 };
+    for (int s = 0; s < 3; s++) {
         unsigned died = 0, by_msg[8] = { 0 };
         static const char *msgs[8] = { "large block", "aligned", "not the start of a block",
                                        "header's class", "no block header", "double free",
