@@ -239,8 +239,8 @@ _Static_assert((HAK_HDR_KEY >= 0x55u && HAK_HDR_KEY < 0x80u)
  * a minimal bare-metal image leaves them out (freestanding.mk's
  * FS_MIN_OPTS: about 1.4 KiB of code on riscv64).
  * HAK_WITH_GROWTH: arenas that grow (hooks.back, the hosted process
- * heap). Without it every arena is its whole region from the start, and
- * a port that sets hooks.back does not compile its growth. */
+ * heap). Without it hooks.back is ignored: every arena is its whole
+ * region, which must be present from the start. */
 #ifndef HAK_WITH_GROWTH
 #define HAK_WITH_GROWTH 1
 #endif
