@@ -218,16 +218,23 @@ static unsigned coarse_class(unsigned c)
     return HAK_NUM_CLASSES;
 }
 
-void *hak_alloc_nocache(hak_heap_t *h, size_t size)
+/* hak_alloc_nocache; with `quiet`, for a shrink that can stay in place, a
+ * block that is not at hand (a class without a free block or a chunk for
+ * a slab) is 0 at once: neither the exhaustion path (which hands back
+ * reserves) nor the report of the failure (hak_plat_out_of_memory, errno
+ * on a hosted heap) for a call that will succeed. */
+__attribute__((always_inline)) static inline void *alloc_nocache(hak_heap_t *h, size_t size, int quiet)
 {
     size_t request = hak_debug_request(size);
     unsigned c = request <= HAK_MID_MAX ? hak_size_class(request) : HAK_NUM_CLASSES;
     if (h->coarse && c < HAK_NUM_CLASSES)
         c = coarse_class(c);
-    if (c >= HAK_NUM_CLASSES)
-        return hak_alloc_large(h, request);
+    if (c >= HAK_NUM_CLASSES) {
+        int zeroed;
+        return quiet ? hak_large_alloc(h, request, 16, &zeroed) : hak_alloc_large(h, request);
+    }
     uintptr_t p = (uintptr_t)take_one(h, c);
-    if (!p)
+    if (!p && !quiet)
         p = (uintptr_t)alloc_exhausted(h, 0, c);
     if (HAK_DEBUG && p && size <= HAK_DEBUG_MAX) {
         unsigned k = hak_hdr_decode_live(h, hak_hdr_get(p));
@@ -235,6 +242,11 @@ void *hak_alloc_nocache(hak_heap_t *h, size_t size)
             hak_debug_on_alloc(p, k, size);
     }
     return (void *)p;
+}
+
+void *hak_alloc_nocache(hak_heap_t *h, size_t size)
+{
+    return alloc_nocache(h, size, 0);
 }
 #endif /* HAK_WITH_ARENA_API */
 
@@ -497,7 +509,14 @@ void *hak_resize(hak_heap_t *h, hak_tcache_t *tc, void *ptr, size_t size)
          * otherwise hold twice its memory. */
         return ptr;
     }
+#if HAK_WITH_ARENA_API
+    /* Without a cache (the hak_arena_ calls), a shrink that finds no block
+     * at hand stays in place without reporting a failure. (The hosted
+     * realloc, through a cache, restores errno itself.) */
+    void *fresh = tc ? hak_fast_alloc(h, tc, size) : alloc_nocache(h, size, size <= old);
+#else
     void *fresh = hak_alloc_with(h, tc, size);
+#endif
     if (!fresh) {
         /* An exhausted arena still shrinks a block: in place. */
         if (size > old)

@@ -15,6 +15,11 @@
  * and ENOMEM; with the cap removed everything is freed and allocation
  * works again. Nothing is printed before the checks (stdio's buffer would
  * take a block of a class the test means to keep empty).
+ *
+ * The same over hak_arena_realloc, in an arena of 8 MiB (mmap'd) filled
+ * with blocks of 9000 bytes until NULL: a mid and a large block shrink in
+ * place, content intact, errno still 0 (it was ENOMEM before the fix);
+ * growing fails with ENOMEM; hak_arena_check holds.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +27,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "hakmem.h"
 #include "testlib.h"
 
@@ -63,6 +69,47 @@ static void shrinks_in_place(unsigned char *p, size_t to, unsigned seed, const c
     CHECK(intact(q, to, seed), "realloc(%s, %zu) damaged the content", what, to);
     CHECK(err == 0, "realloc(%s, %zu) succeeded in place but set errno to %d", what, to, err);
     CHECK(malloc_usable_size(q) >= to, "%s lost its size", what);
+}
+
+/* hak_arena_realloc(a, p, to) must shrink in place, keep the first `to`
+ * bytes and leave errno at 0. */
+static void arena_shrinks_in_place(hak_arena_t *a, unsigned char *p, size_t to, unsigned seed,
+                                   const char *what)
+{
+    uintptr_t was = (uintptr_t)p;
+    errno = 0;
+    unsigned char *q = hak_arena_realloc(a, p, hide(to));
+    int err = errno;
+    CHECK(q != NULL, "hak_arena_realloc(%s, %zu) failed in a full arena", what, to);
+    CHECK((uintptr_t)q == was, "hak_arena_realloc(%s, %zu) moved although no block is left", what, to);
+    CHECK(intact(q, to, seed), "hak_arena_realloc(%s, %zu) damaged the content", what, to);
+    CHECK(err == 0, "hak_arena_realloc(%s, %zu) succeeded in place but set errno to %d", what, to, err);
+}
+
+static void arena_case(void)
+{
+    size_t len = (size_t)8 << 20;
+    void *region = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(region != MAP_FAILED, "mmap the arena's region");
+    hak_arena_t *a = hak_arena_create(region, len, HAK_ARENA_ZEROED);
+    CHECK(a != NULL, "hak_arena_create");
+    unsigned char *mid = hak_arena_malloc(a, 30000), *large = hak_arena_malloc(a, 200000);
+    CHECK(mid && large, "arena blocks");
+    fill(mid, 30000, 4);
+    fill(large, 200000, 5);
+    size_t n = 0;
+    while (hak_arena_malloc(a, DRAIN_SIZE))
+        CHECK(++n < 2 * DRAIN_MAX, "more than %u blocks of %u bytes in an 8 MiB arena", 2 * DRAIN_MAX,
+              DRAIN_SIZE);
+    arena_shrinks_in_place(a, mid, 12000, 4, "arena mid 30000");
+    arena_shrinks_in_place(a, large, 12000, 5, "arena large 200000");
+    errno = 0;
+    CHECK(hak_arena_realloc(a, large, hide(400000)) == NULL && errno == ENOMEM,
+          "growing hak_arena_realloc in a full arena");
+    CHECK(intact(large, 12000, 5), "failed hak_arena_realloc damaged the block");
+    CHECK(hak_arena_check(a) == 0, "arena invariants");
+    hak_arena_destroy(a);
+    munmap(region, len);
 }
 
 int main(void)
@@ -113,7 +160,9 @@ int main(void)
     CHECK(again != NULL, "malloc after the cap was removed");
     free(again);
     CHECK(hak_check() == 0, "heap invariants");
-    printf("realloc_errno: %zu blocks of %u bytes drained the classes; 4 shrinks in place kept errno 0\n",
+    arena_case();
+    printf("realloc_errno: %zu blocks of %u bytes drained the classes; shrinks in place kept errno 0, "
+           "in the process heap and in an arena\n",
            n, DRAIN_SIZE);
     return 0;
 }
