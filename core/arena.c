@@ -18,10 +18,12 @@ static uintptr_t align_up(uintptr_t v, uintptr_t a)
     return (v + a - 1u) & ~(a - 1u);
 }
 
+#if HAK_WITH_GROWTH
 static hak_heap_t *heap_of(hak_chunks_t *c)
 {
     return (hak_heap_t *)((char *)c - __builtin_offsetof(hak_heap_t, chunks));
 }
+#endif
 
 /* Publishes the end of the backed chunks to the fast paths' membership
  * test (hak_in_arena). */
@@ -39,6 +41,7 @@ void hak_heap_set_tool(hak_heap_t *h, const hak_tool_hooks_t *tool)
     __atomic_store_n(&h->fast_span16, 0, __ATOMIC_RELEASE);
 }
 
+#if HAK_WITH_GROWTH
 /* Backs chunks [nchunks, n) and the table entries that describe them. */
 static int back_to(hak_heap_t *h, uint32_t n)
 {
@@ -77,6 +80,7 @@ static int heap_grow(hak_chunks_t *c, uint32_t want)
         return 0;
     return back_to(h, want);
 }
+#endif /* HAK_WITH_GROWTH */
 
 int hak_heap_setup(hak_heap_t *h, uintptr_t base, size_t len, unsigned flags,
                    const hak_arena_params_t *params)
@@ -98,7 +102,7 @@ int hak_heap_setup(hak_heap_t *h, uintptr_t base, size_t len, unsigned flags,
     uint32_t n = (uint32_t)((end - data) >> HAK_CHUNK_SHIFT);
     if (n > max)
         n = (uint32_t)max;
-    int growable = h->hooks.back != 0;
+    int growable = HAK_WITH_GROWTH && h->hooks.back != 0;
     hak_chunk_entry_t *tab = (hak_chunk_entry_t *)lo;
     if (!growable)
         __builtin_memset(tab, 0, hak_chunks_table_bytes(n));
@@ -106,7 +110,11 @@ int hak_heap_setup(hak_heap_t *h, uintptr_t base, size_t len, unsigned flags,
     __builtin_memset(h->central, 0, sizeof h->central);
     hak_chunks_init(&h->chunks, data, growable ? 0u : n, n, tab,
                     (flags & HAK_ARENA_ZEROED) != 0, (flags & HAK_ARENA_PURGEABLE) != 0,
+#if HAK_WITH_GROWTH
                     growable ? heap_grow : 0);
+#else
+                    0);
+#endif
     hak_chunks_t *c = &h->chunks;
     c->purged_zero = (uint8_t)((flags & HAK_ARENA_PURGED_ZERO) != 0);
     h->report = 0;
@@ -198,6 +206,7 @@ size_t hak_heap_trim(hak_heap_t *h)
     return hak_chunks_purge(&h->chunks, 0);
 }
 
+#if HAK_WITH_FORK
 /* Takes l and marks it held for the whole heap. */
 static void lock_for_all(hak_lock_t *l)
 {
@@ -229,6 +238,7 @@ void hak_heap_reset_locks(hak_heap_t *h)
         hak_lock_reset(&h->central[c].lock);
     hak_lock_reset(&h->init_lock);
 }
+#endif /* HAK_WITH_FORK */
 
 void hak_heap_tick(hak_heap_t *h)
 {
@@ -240,6 +250,7 @@ void hak_heap_tick(hak_heap_t *h)
         h->hooks.start_purger(h);
 }
 
+#if HAK_WITH_DECAY
 void hak_heap_decay(hak_heap_t *h)
 {
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
@@ -251,6 +262,7 @@ uint32_t hak_heap_decay_ms(const hak_heap_t *h)
 {
     return h->chunks.decay_ms;
 }
+#endif /* HAK_WITH_DECAY */
 
 size_t hak_heap_limit_set(hak_heap_t *h, size_t bytes)
 {

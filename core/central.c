@@ -297,6 +297,7 @@ void hak_central_drain(hak_heap_t *h, unsigned c)
     }
 }
 
+#if HAK_WITH_DECAY
 void hak_central_decay(hak_heap_t *h, unsigned c)
 {
     hak_central_t *cl = &h->central[c];
@@ -309,6 +310,7 @@ void hak_central_decay(hak_heap_t *h, unsigned c)
     if (idle)
         hak_central_drain(h, c);
 }
+#endif /* HAK_WITH_DECAY */
 
 #if HAK_WITH_CHECK
 /* Checks one parked batch: batch free blocks of class c, 0-terminated. */

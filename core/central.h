@@ -42,7 +42,8 @@ void hak_central_drain(hak_heap_t *h, unsigned c);
 /* Called once per decay period: when no refill of class c came since the
  * previous call, returns its parked batches to their slabs and withdraws
  * its credit, so that a set freed and not allocated again does not stay
- * parked (parked blocks pin their slabs and pages). */
+ * parked (parked blocks pin their slabs and pages). Not compiled without
+ * HAK_WITH_DECAY. */
 void hak_central_decay(hak_heap_t *h, unsigned c);
 
 /* Checks class c's slabs and their free lists. Returns the number of

@@ -111,7 +111,7 @@ static int ensure_backed(hak_chunks_t *a, uint64_t end)
 {
     if (end <= a->nchunks)
         return 1;
-    if (end > a->max_chunks || !a->grow)
+    if (!HAK_WITH_GROWTH || end > a->max_chunks || !a->grow)
         return 0;
     return a->grow(a, (uint32_t)end) == 0;
 }

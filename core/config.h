@@ -235,6 +235,44 @@ _Static_assert((HAK_HDR_KEY >= 0x55u && HAK_HDR_KEY < 0x80u)
 #ifndef HAK_WITH_ARENA_API
 #define HAK_WITH_ARENA_API 1
 #endif
+/* The parts below serve a hosted heap's speed or its operating system;
+ * a minimal bare-metal image leaves them out (freestanding.mk's
+ * FS_MIN_OPTS: about 1.4 KiB of code on riscv64).
+ * HAK_WITH_GROWTH: arenas that grow (hooks.back, the hosted process
+ * heap). Without it hooks.back is ignored: every arena is its whole
+ * region, which must be present from the start. */
+#ifndef HAK_WITH_GROWTH
+#define HAK_WITH_GROWTH 1
+#endif
+/* HAK_WITH_FORK: hak_heap_lock_all, hak_heap_unlock_all and
+ * hak_heap_reset_locks (a port's fork handlers). */
+#ifndef HAK_WITH_FORK
+#define HAK_WITH_FORK 1
+#endif
+/* HAK_WITH_DECAY: hak_heap_decay and hak_heap_decay_ms, for a port's purge
+ * helper (the transfer cache's decay, hak_central_decay, with them). */
+#ifndef HAK_WITH_DECAY
+#define HAK_WITH_DECAY 1
+#endif
+/* HAK_WITH_BIN_GROWTH: bins that grow while they cycle (HAK_CACHE_CLASS_BYTES
+ * and what follows it). Without it every bin keeps its starting capacity:
+ * a flush moves one batch, a refill never grows the bin. */
+#ifndef HAK_WITH_BIN_GROWTH
+#define HAK_WITH_BIN_GROWTH 1
+#endif
+/* HAK_WITH_MID_FREE: the free path of mid blocks of its own
+ * (hak_free_mid's checks inline). Without it a mid block takes the path
+ * of hak_free_other: the same checks (the block-boundary check of its
+ * slab, hak_slab_owns), a few instructions more per free. */
+#ifndef HAK_WITH_MID_FREE
+#define HAK_WITH_MID_FREE 1
+#endif
+/* HAK_WITH_SHRINK_MOVE: a realloc that leaves more than half of a block
+ * unused moves it to a smaller class (hak_resize). Without it a shrink
+ * always stays in place (a large block still gives its tail back). */
+#ifndef HAK_WITH_SHRINK_MOVE
+#define HAK_WITH_SHRINK_MOVE 1
+#endif
 #if HAK_DEBUG && !HAK_WITH_CHECK
 #error "debug builds (HAK_DEBUG) need the invariant walkers (HAK_WITH_CHECK)"
 #endif

@@ -88,6 +88,7 @@ static void *alloc_exhausted(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
     return p ? p : hak_out_of_memory();
 }
 
+#if HAK_WITH_BIN_GROWTH
 /* Doubles the capacity of bin c of a live cache (within the class's
  * cache_limit and what is left of the heap's cache_grow) and adds it to
  * the bin's room. Returns 0 when it could not add at least a batch. */
@@ -106,6 +107,7 @@ static int bin_grow(const hak_heap_t *h, hak_tcache_t *tc, hak_tbin_t *bin, unsi
     tc->grown += add * g->stride;
     return 1;
 }
+#endif /* HAK_WITH_BIN_GROWTH */
 
 void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
 {
@@ -125,10 +127,12 @@ void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
     if (tc->state == HAK_TC_LIVE) {
         if (HAK_WITH_STATS)
             tc->owed[c] += got;
+#if HAK_WITH_BIN_GROWTH
         /* Empty soon after a flush: the blocks it gave away were needed. */
         if (bin->trend != HAK_TBIN_REFILLED && bin->trend != 0)
             bin_grow(h, tc, bin, c);
         bin->trend = HAK_TBIN_REFILLED;
+#endif
         bin->head = next;
         bin->room = bin->cap - (got - 1u);
         if (bin->refill < hak_geom[c].batch)
@@ -160,6 +164,10 @@ static uint32_t remote_count(hak_tcache_t *tc, unsigned c, uint32_t n)
 static void bin_overflow(hak_heap_t *h, hak_tcache_t *tc, hak_tbin_t *bin, unsigned c)
 {
     const hak_class_geom_t *g = &hak_geom[c];
+#if !HAK_WITH_BIN_GROWTH
+    bin->head = hak_central_flush(h, c, bin->head, g->batch, remote_count(tc, c, g->batch));
+    bin->room = g->batch;
+#else
     if (bin->trend == HAK_TBIN_REFILLED && bin_grow(h, tc, bin, c)) {
         bin->trend = 0;
         return;
@@ -178,6 +186,7 @@ static void bin_overflow(hak_heap_t *h, hak_tcache_t *tc, hak_tbin_t *bin, unsig
     bin->cap = (uint16_t)cap;
     bin->room = g->batch;
     bin->trend = (uint8_t)flushes;
+#endif
 }
 
 void hak_free_overflow(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
@@ -209,16 +218,23 @@ static unsigned coarse_class(unsigned c)
     return HAK_NUM_CLASSES;
 }
 
-void *hak_alloc_nocache(hak_heap_t *h, size_t size)
+/* hak_alloc_nocache; with `quiet`, for a shrink that can stay in place, a
+ * block that is not at hand (a class without a free block or a chunk for
+ * a slab) is 0 at once: neither the exhaustion path (which hands back
+ * reserves) nor the report of the failure (hak_plat_out_of_memory, errno
+ * on a hosted heap) for a call that will succeed. */
+__attribute__((always_inline)) static inline void *alloc_nocache(hak_heap_t *h, size_t size, int quiet)
 {
     size_t request = hak_debug_request(size);
     unsigned c = request <= HAK_MID_MAX ? hak_size_class(request) : HAK_NUM_CLASSES;
     if (h->coarse && c < HAK_NUM_CLASSES)
         c = coarse_class(c);
-    if (c >= HAK_NUM_CLASSES)
-        return hak_alloc_large(h, request);
+    if (c >= HAK_NUM_CLASSES) {
+        int zeroed;
+        return quiet ? hak_large_alloc(h, request, 16, &zeroed) : hak_alloc_large(h, request);
+    }
     uintptr_t p = (uintptr_t)take_one(h, c);
-    if (!p)
+    if (!p && !quiet)
         p = (uintptr_t)alloc_exhausted(h, 0, c);
     if (HAK_DEBUG && p && size <= HAK_DEBUG_MAX) {
         unsigned k = hak_hdr_decode_live(h, hak_hdr_get(p));
@@ -226,6 +242,11 @@ void *hak_alloc_nocache(hak_heap_t *h, size_t size)
             hak_debug_on_alloc(p, k, size);
     }
     return (void *)p;
+}
+
+void *hak_alloc_nocache(hak_heap_t *h, size_t size)
+{
+    return alloc_nocache(h, size, 0);
 }
 #endif /* HAK_WITH_ARENA_API */
 
@@ -296,6 +317,7 @@ void *hak_alloc_mid(hak_heap_t *h, hak_tcache_t *tc, size_t size)
     return hak_bin_pop(h, tc, &tc->bins[c], c);
 }
 
+#if HAK_WITH_MID_FREE
 /* The checks of a mid block (docs/HARDENING.md): the keyed tag of its
  * slab and the exact block boundary, those of hak_slab_owns without its
  * range test. p - slab is below the slab's size by construction, and an
@@ -325,6 +347,7 @@ void hak_free_mid(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
 other:
     free_other(h, tc, ptr, c);
 }
+#endif /* HAK_WITH_MID_FREE */
 
 /* hak_free_other without tool mode's detour. */
 static void free_other(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
@@ -356,6 +379,15 @@ void hak_free_other(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
     }
     hak_free_special(h, tc, ptr);
 }
+
+#if !HAK_WITH_MID_FREE
+/* The fast path's mid blocks (and everything else it does not take) go
+ * the general way: the same block-boundary check, no code of their own. */
+void hak_free_mid(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
+{
+    hak_free_other(h, tc, ptr, c);
+}
+#endif
 
 /* An aligned pointer q inside block p (q - p >= 16) carries a record in the
  * 8 bytes before it: the offset q - p and a keyed copy at q - 8 and q - 6,
@@ -474,7 +506,7 @@ void *hak_resize(hak_heap_t *h, hak_tcache_t *tc, void *ptr, size_t size)
          * fits a slab block moves to one. */
         if (size > old && hak_large_grow(h, ptr, size))
             return ptr;
-        if (size <= old && size > HAK_MID_MAX) {
+        if (size <= old && (!HAK_WITH_SHRINK_MOVE || size > HAK_MID_MAX)) {
             hak_large_shrink(h, ptr, size);
             return ptr;
         }
@@ -486,7 +518,8 @@ void *hak_resize(hak_heap_t *h, hak_tcache_t *tc, void *ptr, size_t size)
             hak_debug_arm((uintptr_t)ptr, c, size);
             return ptr;
         }
-    } else if (size <= old && (size >= old / 2u || (c < HAK_NUM_CLASSES && hak_size_class(size) == c))) {
+    } else if (size <= old && (!HAK_WITH_SHRINK_MOVE || size >= old / 2u
+                               || (c < HAK_NUM_CLASSES && hak_size_class(size) == c))) {
         /* A shrink keeps the block while it leaves at most half of it
          * unused, or when a fresh block would be of the same class. A
          * smaller class would hold it in less: a string built in an
@@ -494,7 +527,14 @@ void *hak_resize(hak_heap_t *h, hak_tcache_t *tc, void *ptr, size_t size)
          * otherwise hold twice its memory. */
         return ptr;
     }
+#if HAK_WITH_ARENA_API
+    /* Without a cache (the hak_arena_ calls), a shrink that finds no block
+     * at hand stays in place without reporting a failure. (The hosted
+     * realloc, through a cache, restores errno itself.) */
+    void *fresh = tc ? hak_fast_alloc(h, tc, size) : alloc_nocache(h, size, size <= old);
+#else
     void *fresh = hak_alloc_with(h, tc, size);
+#endif
     if (!fresh) {
         /* An exhausted arena still shrinks a block: in place. */
         if (size > old)
@@ -505,7 +545,7 @@ void *hak_resize(hak_heap_t *h, hak_tcache_t *tc, void *ptr, size_t size)
     }
     /* A large block moving to a slab block: its tail goes back now, as in
      * a shrink in place (freeing the run would only make it dirty). */
-    if (c == HAK_CLASS_LARGE && size < old)
+    if (HAK_WITH_SHRINK_MOVE && c == HAK_CLASS_LARGE && size < old)
         hak_large_shrink(h, ptr, size);
     __builtin_memcpy(fresh, ptr, size < old ? size : old);
     if (tc)

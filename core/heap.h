@@ -324,7 +324,8 @@ void hak_heap_reclaim(hak_heap_t *heap);
  * free in a child after fork (whose other threads are gone, the purge
  * helper among them: it is asked for again when needed). While they
  * are held, the caller named by hak_plat_lock_all_owner may still use the
- * heap (its nested lock calls pass without taking). */
+ * heap (its nested lock calls pass without taking). Not compiled without
+ * HAK_WITH_FORK (config.h). */
 void hak_heap_lock_all(hak_heap_t *heap);
 void hak_heap_unlock_all(hak_heap_t *heap);
 void hak_heap_reset_locks(hak_heap_t *heap);
@@ -337,7 +338,8 @@ void hak_heap_tick(hak_heap_t *heap);
 /* For a port's purge helper: returns to their slabs the parked batches of
  * the classes no refill used since the previous call (hak_central_decay),
  * and ends the decay epoch when it is over (purging what stayed unused
- * through it); cheap otherwise. */
+ * through it); cheap otherwise. This and hak_heap_decay_ms are not
+ * compiled without HAK_WITH_DECAY (config.h). */
 void hak_heap_decay(hak_heap_t *heap);
 
 /* The arena's decay epoch in milliseconds (0: no decay). */

@@ -39,8 +39,10 @@ void hak_unlock_slow(hak_lock_t *l, int state)
     hak_plat_lock_wake(&l->state, 0);
 }
 
+#if HAK_WITH_FORK
 void hak_unlock_all_state(hak_lock_t *l)
 {
     atomic_store_explicit(&l->state, HAK_LOCK_FREE, memory_order_release);
     hak_plat_lock_wake(&l->state, 1);
 }
+#endif

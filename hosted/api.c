@@ -140,9 +140,14 @@ HAK_EXPORT void *hak_realloc(void *ptr, size_t size)
         hak_free(ptr);
         return NULL;
     }
-    if (TOOL)
-        return HEAP->tool->realloc(HEAP, ptr, size);
-    return hak_resize(HEAP, CACHE, ptr, size);
+    /* A shrink whose smaller block cannot be had stays in place and
+     * succeeds, after the failed attempt set ENOMEM: a successful call
+     * leaves errno as it found it (as glibc does). */
+    int saved = errno;
+    void *p = TOOL ? HEAP->tool->realloc(HEAP, ptr, size) : hak_resize(HEAP, CACHE, ptr, size);
+    if (p)
+        errno = saved;
+    return p;
 }
 
 HAK_EXPORT void *hak_reallocarray(void *ptr, size_t count, size_t size)

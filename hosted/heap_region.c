@@ -17,6 +17,7 @@
  * piece is refused: an address-space limit, or another mapping in the way.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include "hosted.h"
@@ -62,7 +63,14 @@ static int map_exactly(uintptr_t at, size_t len)
 int hak_hosted_heap_back(hak_heap_t *heap, uintptr_t at, size_t bytes)
 {
     (void)heap;
-    return map_exactly(at, bytes);
+    /* A refused growth step is retried with what the request needs
+     * (core/arena.c, heap_grow): an allocation that then succeeds must not
+     * leave mmap's ENOMEM behind. A real failure is reported by the core
+     * (hak_plat_out_of_memory). */
+    int saved = errno;
+    int r = map_exactly(at, bytes);
+    errno = saved;
+    return r;
 }
 
 /* A window below the kernel's next placement; 0 when there is no room. */

@@ -242,9 +242,15 @@ static void *tool_malloc(hak_heap_t *h, size_t size, size_t align, int zero)
         return NULL;
     }
     vg_enter();
+    int saved = errno;
     void *p = core_alloc(h, need, align);
-    if (!p && drain(h))
+    if (!p && drain(h)) {
+        /* The quarantine gave memory back: a second try that succeeds
+         * leaves errno as the caller had it, not the first one's ENOMEM. */
         p = core_alloc(h, need, align);
+        if (p)
+            errno = saved;
+    }
     if (p)
         size_store((uintptr_t)p + hak_block_usable(h, p) - TAIL, size);
     vg_leave();

@@ -20,7 +20,9 @@
  *   4. in a child exec'd under setrlimit(RLIMIT_AS, 1 GiB), so that hakmem
  *      initialises inside the limit, the heap maps only what it uses (at
  *      most 16 MiB after one malloc), 1 MiB blocks then fill at least
- *      640 MiB before ENOMEM, and frees and re-allocation still work;
+ *      640 MiB before ENOMEM, and frees and re-allocation still work; in
+ *      every fill, a malloc that succeeds leaves errno at 0 (a refused
+ *      growth step, retried smaller, does not leak its ENOMEM);
  *   5. in a child exec'd under RLIMIT_AS = 48 MiB, a tight limit, small
  *      blocks work, 1 MiB blocks run into ENOMEM (no crash), every entry
  *      point fails cleanly there, and after freeing, allocation works again.
@@ -72,6 +74,9 @@ static size_t fill_until_null(void **t, size_t cap, size_t size)
             CHECK(errno == ENOMEM, "malloc(%zu) failed with errno %d, expected ENOMEM", size, errno);
             return n;
         }
+        /* Under RLIMIT_AS the heap's growth step is refused before the
+         * exact need is granted: the success must not leave ENOMEM. */
+        CHECK(errno == 0, "malloc(%zu) succeeded but set errno %d", size, errno);
         ((unsigned char *)p)[0] = 1;
         ((unsigned char *)p)[size - 1] = 2;
         t[n++] = p;
