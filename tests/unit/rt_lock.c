@@ -10,9 +10,14 @@
  * the preempted holder runs and releases it; spinning and yielding never
  * lets a lower-priority thread run on that CPU.
  *
- * Proves: the worst stall of the real-time thread stays under 20 ms (on
- * the order of a scheduling tick). Skips (exit 77) where SCHED_FIFO or
- * CPU affinity is not permitted.
+ * Proves: the worst stall of the real-time thread stays under 100 ms.
+ * A lock that spins or yields would stall it until the kernel's real-time
+ * throttling (by default 950 ms of every second) lets the holder run.
+ * A lock that blocks stalls it for as long as the preempted holder waits
+ * for CPU 0 among the machine's other normal threads: under a tick (a few
+ * ms) on a quiet machine, and 22 ms was seen at a load average of 9 on 2
+ * CPUs, hence the margin. Skips (exit 77) where SCHED_FIFO or CPU
+ * affinity is not permitted.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,7 +32,7 @@
 #define BLOCK (200u << 10)
 #define RUN_NS 2000000000ll
 #define PERIOD_NS 300000ll
-#define MAX_STALL_NS 20000000ll
+#define MAX_STALL_NS 100000000ll
 
 static volatile int stop;
 
