@@ -32,7 +32,7 @@ static inline void *hak_bin_pop(hak_heap_t *h, hak_tcache_t *tc, hak_tbin_t *bin
     bin->room++;
     /* The next pop of this class will read next's link: start the load. */
     HAK_PREFETCH_NEXT(next);
-    hak_hdr_set(p, hak_hdr_live(h, c));
+    hak_hdr_set(p, bin->hdr);
     return (void *)p;
 }
 

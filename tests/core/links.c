@@ -93,3 +93,41 @@ void test_link_cached(void)
     EXPECT_FAULT(hak_fast_alloc(h, &tc, 64), "corrupted free list (cached block's link)");
     hak_arena_destroy(a);
 }
+
+void test_bin_header(void)
+{
+    /* A live cache's bins carry their class's live header byte, and every
+     * block the fast path hands out has its class's header, the same block
+     * read back through the slab's tag. */
+    static hak_tcache_t tc;
+    __builtin_memset(test_mem_small, 0, 8u * MiB);
+    hak_arena_t *a = hak_arena_create(test_mem_small, 8u * MiB, 0);
+    CHECK(a != 0, "hak_arena_create failed");
+    hak_heap_t *h = a;
+    __builtin_memset(&tc, 0, sizeof tc);
+    void *first = hak_fast_alloc(h, &tc, 16);
+    CHECK(first != 0, "allocation failed");
+    CHECK_EQ(tc.state, HAK_TC_LIVE, "the cache did not go live");
+    for (unsigned c = 0; c < HAK_NUM_CLASSES; c++)
+        CHECK_EQ(tc.bins[c].hdr, hak_hdr_live(h, c), "a bin's header byte is not its class's");
+    for (size_t size = 1; size <= HAK_SMALL_MAX; size += 7) {
+        for (unsigned i = 0; i < 20; i++) {
+            uintptr_t p = (uintptr_t)(blocks[i] = hak_fast_alloc(h, &tc, size));
+            CHECK(p != 0, "allocation failed");
+            unsigned c = hak_hdr_decode_live(h, hak_hdr_get(p));
+            /* (A debug build's canary may take a request to a mid class.) */
+            CHECK_CMP(c, <, HAK_NUM_CLASSES, "a block without a class's live header");
+            CHECK_CMP(hak_geom[c].stride, >=, size + 1u, "a block smaller than its request");
+            if (c < HAK_NUM_SMALL)
+                CHECK_EQ(hak_chunk_tag(h, p), HAK_SLAB_TAG(h, c), "the header's class is not its slab's");
+            else
+                CHECK(hak_mid_owns(h, p, c), "the header's class is not its slab's");
+        }
+        for (unsigned i = 0; i < 20; i++)
+            hak_fast_free(h, &tc, blocks[i]);
+    }
+    hak_fast_free(h, &tc, first);
+    CHECK_EQ(hak_cache_check(h, &tc), 0, "cache invariants");
+    hak_cache_release(h, &tc);
+    hak_arena_destroy(a);
+}

@@ -64,6 +64,7 @@ TEST(stats_report, "report settings: a settings line at creation, the table at d
 /* links.c */
 TEST(link_window, "every block passes the link window test, also in an arena straddling a 16 MiB boundary")
 TEST(link_cached, "a cached link decodes to the block freed before; a planted link is reported")
+TEST(bin_header, "a live cache's bins hold their class's header byte, which every block handed out carries")
 /* cache.c */
 TEST(cache_burst_grows, "bursts beyond a bin's capacity: it grows until a burst stays in the cache")
 TEST(cache_growth_bounded, "bins grow to their class's bound, a cache to its arena's")
