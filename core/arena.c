@@ -138,13 +138,9 @@ int hak_heap_setup(hak_heap_t *h, uintptr_t base, size_t len, unsigned flags,
      * that passes hak_in_arena lies inside the data chunks. */
     h->base = data + 16u;
     h->tag_bias = (uintptr_t)tab - (data >> HAK_CHUNK_SHIFT) * sizeof(hak_chunk_entry_t);
-    /* The smallest window aligned to its power-of-two size that holds
-     * every chunk the arena can ever have. */
-    uintptr_t window = HAK_CHUNK_SIZE, top = data + ((uintptr_t)n << HAK_CHUNK_SHIFT);
-    while ((data & ~(window - 1u)) + window < top && window < ((uintptr_t)1 << 62))
+    uintptr_t window = HAK_CHUNK_SIZE;
+    while (window < ((uintptr_t)n << HAK_CHUNK_SHIFT) && window < ((uintptr_t)1 << 62))
         window <<= 1;
-    h->link_window = data & ~(window - 1u);
-    h->link_key = h->ptr_key ^ h->link_window;
     h->link_mask = ~(window - 1u) | 15u;
     publish_span(h, c->nchunks);
     return 0;

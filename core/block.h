@@ -63,15 +63,6 @@ HAK_NO_ASAN static inline uintptr_t hak_link_next(const hak_heap_t *h, uintptr_t
     return *(const uintptr_t *)slot ^ (slot >> 4) ^ h->ptr_key;
 }
 
-/* The link stored in block `slot`, decoded to next ^ link_window (with
- * link_key, which is ptr_key ^ link_window): the form that
- * hak_link_windowed_plausible tests with one instruction. The caller
- * xors link_window back to follow it. */
-HAK_NO_ASAN static inline uintptr_t hak_link_windowed(const hak_heap_t *h, uintptr_t slot)
-{
-    return *(const uintptr_t *)slot ^ (slot >> 4) ^ h->link_key;
-}
-
 HAK_NO_ASAN static inline void hak_link_store(const hak_heap_t *h, uintptr_t slot, uintptr_t next)
 {
     *(uintptr_t *)slot = hak_link_encode(h, next, slot);
@@ -117,18 +108,15 @@ static inline int hak_in_arena_fast(const hak_heap_t *h, uintptr_t p)
     return rot < HAK_FAST_SPAN16(h);
 }
 
-/* 1 if a link decoded by hak_link_windowed (w = next ^ link_window) may be
- * followed: next is 16-byte aligned and inside the arena's power-of-two
- * window, which is aligned to its size, so the test is one `test` of w
- * against link_mask. The list's end (next == 0) fails it unless the window
- * starts at 0, and is told apart by the caller. A clobbered link decodes to
- * a random 64-bit value, which this rejects with probability
+/* 1 if a decoded free-list link may be followed: 16-byte aligned and
+ * inside the arena's power-of-two window (sub, and). A clobbered link
+ * decodes to a random 64-bit value, which this rejects with probability
  * 1 - window / 2^64; it is a cheaper test than hak_in_arena for the
  * allocation fast path, which dereferences the link only on the next
  * allocation, and slow paths check links exactly (check_link). */
-static inline int hak_link_windowed_plausible(const hak_heap_t *h, uintptr_t w)
+static inline int hak_link_plausible(const hak_heap_t *h, uintptr_t next)
 {
-    return (w & h->link_mask) == 0;
+    return ((next - h->base) & h->link_mask) == 0;
 }
 
 /* The slab tag recorded in the chunk table for the chunk holding p (p must

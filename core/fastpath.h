@@ -22,12 +22,10 @@ static inline void *hak_bin_pop(hak_heap_t *h, hak_tcache_t *tc, hak_tbin_t *bin
     uintptr_t p = bin->head;
     if (HAK_UNLIKELY(p == 0))
         return hak_alloc_refill(h, tc, c);
-    uintptr_t w = hak_link_windowed(h, p);
-    /* A clobbered link decodes to a random value: outside the arena. The
-     * list's end (next == 0) may fail the test too and is told apart here. */
-    if (HAK_CHECK_LINKS && HAK_UNLIKELY(!hak_link_windowed_plausible(h, w)) && w != h->link_window)
+    uintptr_t next = hak_link_next(h, p);
+    /* A clobbered link decodes to a random value: outside the arena. */
+    if (HAK_CHECK_LINKS && HAK_UNLIKELY(!hak_link_plausible(h, next)) && next != 0)
         hak_fault("corrupted free list (cached block's link)", (void *)p);
-    uintptr_t next = w ^ h->link_window;
     bin->head = next;
     bin->room++;
     /* The next pop of this class will read next's link: start the load. */

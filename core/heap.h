@@ -225,10 +225,9 @@ struct hak_heap {
                                 * a multiple of 16 and below span16 << 4 */
     uintptr_t span16;          /* (end of the backed chunks - base) >> 4;
                                 * 0 until set up, so nothing is inside */
-    uintptr_t link_mask;       /* (p ^ link_window) & link_mask != 0: p is
-                                * outside the power-of-two window around all
-                                * the chunks the arena can ever have, or not
-                                * 16-byte aligned */
+    uintptr_t link_mask;       /* (p - base) & link_mask != 0: p is outside
+                                * the power-of-two window around all the
+                                * chunks the arena can ever have */
     uintptr_t ptr_key;         /* free-list encoding key */
     /* The free fast path's copy of span16, which tool mode sets to 0 so
      * that every free leaves it before touching any block. */
@@ -242,10 +241,6 @@ struct hak_heap {
     /* Written at setup. */
     uint8_t coarse;            /* few chunks: uncached calls use the coarse
                                 * classes (see hak_alloc_nocache) */
-    /* The allocation fast path's link decoding (hak_link_windowed): the
-     * start of that window (a multiple of its size), and ptr_key ^ it. */
-    uintptr_t link_window;
-    uintptr_t link_key;
     uintptr_t magic;           /* HAK_HEAP_MAGIC ^ its address while live */
     uintptr_t region;          /* the region handed in */
     size_t region_len;

@@ -62,7 +62,6 @@ TEST(stats_classes, "per-class statistics and their table match the uncached cal
 TEST(stats_memory, "committed, resident, large and purge figures, and their peaks")
 TEST(stats_report, "report settings: a settings line at creation, the table at destroy")
 /* links.c */
-TEST(link_window, "every block passes the link window test, also in an arena straddling a 16 MiB boundary")
 TEST(link_cached, "a cached link decodes to the block freed before; a planted link is reported")
 TEST(bin_header, "a live cache's bins hold their class's header byte, which every block handed out carries")
 /* cache.c */
