@@ -31,12 +31,12 @@ static inline uint8_t hak_hdr_free(const hak_heap_t *h, unsigned c)
     return (uint8_t)(c ^ HAK_HDR_KEY);
 }
 
-/* Returns the class (or HAK_CLASS_*) of a live header byte; a value >=
- * HAK_HDR_LIVE means the byte is not a live header. */
-static inline unsigned hak_hdr_decode_live(const hak_heap_t *h, uint8_t byte)
+/* Returns the class (or HAK_CLASS_*) of a live header byte (0 to 255); a
+ * value >= HAK_HDR_LIVE means the byte is not a live header. */
+static inline unsigned hak_hdr_decode_live(const hak_heap_t *h, unsigned byte)
 {
     (void)h;
-    return (unsigned)byte ^ (HAK_HDR_KEY ^ HAK_HDR_LIVE); /* < 256: no truncation */
+    return byte ^ (HAK_HDR_KEY ^ HAK_HDR_LIVE); /* < 256 for a byte */
 }
 
 /* The header byte of block (or user pointer) p, and its update. Every read

@@ -39,6 +39,7 @@ static hak_tcache_t *cache_setup(hak_heap_t *h, hak_tcache_t *tc)
         tc->bins[c].room = tc->bins[c].cap = (uint16_t)hak_geom[c].cache_max;
         tc->bins[c].refill = (uint8_t)(HAK_BATCH_FIRST < hak_geom[c].batch ? HAK_BATCH_FIRST : hak_geom[c].batch);
         tc->bins[c].trend = 0;
+        tc->bins[c].hdr = hak_hdr_live(h, c);
     }
     tc->state = HAK_TC_LIVE;
     tc->fast_limit = (size_t)HAK_SMALL_MAX + 1u;

@@ -92,9 +92,9 @@ typedef struct hak_central {
 /* One thread's (or CPU's) cache of free blocks for one class. */
 typedef struct hak_tbin {
     uintptr_t head;            /* encoded-next list of free blocks */
-    uint32_t room;             /* blocks that may still be cached before a
+    uint16_t room;             /* blocks that may still be cached before a
                                 * flush: cap - count while the cache is
-                                * live, 0 otherwise */
+                                * live, 0 otherwise (at most cap) */
     uint16_t cap;              /* blocks the bin may hold: from
                                 * hak_geom[c].cache_max up to cache_limit
                                 * while the cache is live (it grows while
@@ -105,6 +105,10 @@ typedef struct hak_tbin {
     uint8_t trend;             /* the bin's slow paths since its last refill:
                                 * HAK_TBIN_REFILLED if none flushed, else
                                 * the flushes (saturating at 127) */
+    uint8_t hdr;               /* the live header byte of the bin's class
+                                * (hak_hdr_live), set when the cache goes
+                                * live: the allocation fast path stores it
+                                * without computing it from the size */
 } hak_tbin_t;
 
 #define HAK_TBIN_REFILLED 0x80u

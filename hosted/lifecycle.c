@@ -76,7 +76,7 @@ static void count_one(const hak_tcache_t *tc, uint64_t cached[HAK_NUM_CLASSES])
     if (*(const volatile uint32_t *)&tc->state != HAK_TC_LIVE)
         return;
     for (unsigned c = 0; c < HAK_NUM_CLASSES; c++) {
-        uint32_t room = *(const volatile uint32_t *)&tc->bins[c].room;
+        uint32_t room = *(const volatile uint16_t *)&tc->bins[c].room;
         uint32_t cap = *(const volatile uint16_t *)&tc->bins[c].cap;
         if (room < cap)
             cached[c] += cap - room;

@@ -61,6 +61,9 @@ TEST(region_reuse, "after hak_arena_destroy the region is the caller's, reusable
 TEST(stats_classes, "per-class statistics and their table match the uncached calls made")
 TEST(stats_memory, "committed, resident, large and purge figures, and their peaks")
 TEST(stats_report, "report settings: a settings line at creation, the table at destroy")
+/* links.c */
+TEST(link_cached, "a cached link decodes to the block freed before; a planted link is reported")
+TEST(bin_header, "a live cache's bins hold their class's header byte, which every block handed out carries")
 /* cache.c */
 TEST(cache_burst_grows, "bursts beyond a bin's capacity: it grows until a burst stays in the cache")
 TEST(cache_growth_bounded, "bins grow to their class's bound, a cache to its arena's")
