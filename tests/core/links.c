@@ -69,7 +69,7 @@ void test_bin_header(void)
             if (c < HAK_NUM_SMALL)
                 CHECK_EQ(hak_chunk_tag(h, p), HAK_SLAB_TAG(h, c), "the header's class is not its slab's");
             else
-                CHECK(hak_mid_owns(h, p, c), "the header's class is not its slab's");
+                CHECK(hak_slab_owns(h, p, c), "the header's class is not its slab's");
         }
         for (unsigned i = 0; i < 20; i++)
             hak_fast_free(h, &tc, blocks[i]);
