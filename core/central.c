@@ -150,16 +150,30 @@ static uintptr_t take_listed(hak_heap_t *h, hak_slab_t *s, uint32_t want,
     return first;
 }
 
-uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *got)
+/* The first slab of cl's partial list with free blocks that are resident
+ * (not purged), 0 when there is none. Slabs purged as they emptied were
+ * pushed last, so such slabs are often behind a run of purged ones: the
+ * walk goes on while the class counts listed blocks (some slab has one),
+ * still cheaper than one page fault saved. */
+static hak_slab_t *resident_slab(const hak_central_t *cl)
+{
+    if (!cl->listed)
+        return 0;
+    hak_slab_t *s = cl->partial;
+    while (s && s->nfree == 0)
+        s = s->next;
+    return s;
+}
+
+/* hak_central_take; without `carve`, it neither restores purged blocks
+ * nor starts a fresh slab (hak_central_take_held). */
+static uintptr_t take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *got, int carve)
 {
     hak_central_t *cl = &h->central[c];
     const hak_class_geom_t *g = &hak_geom[c];
     uintptr_t list = 0;
     uint32_t n = 0;
     hak_lock(&cl->lock);
-    cl->refills++;
-    if (cl->xfer_credit < HAK_XFER_CREDIT)
-        cl->xfer_credit++;
     /* A parked batch is handed over whole, even to a smaller request: it
      * is memory already in use, cheaper than carving fresh blocks. */
     if (want > 1u && cl->nxfer) {
@@ -167,7 +181,7 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
         n = g->batch;
     }
     while (n < want) {
-        hak_slab_t *s = cl->partial;
+        hak_slab_t *s = carve ? cl->partial : resident_slab(cl);
         if (s) {
 #if HAK_PLAT_HAS_PURGE
             if (s->nfree == 0)
@@ -185,6 +199,8 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
         }
         s = cl->carving;
         if (!s) {
+            if (!carve)
+                break;
             s = slab_new(h, c);
             if (!s)
                 break;
@@ -219,10 +235,63 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
             cl->carving = 0;
         break; /* one carve per take (see HAK_CARVE_BYTES) */
     }
+    /* A take that stopped short of carving, empty-handed, is no refill. */
+    if (n || carve) {
+        cl->refills++;
+        if (cl->xfer_credit < HAK_XFER_CREDIT)
+            cl->xfer_credit++;
+    }
     hak_unlock(&cl->lock);
     hak_heap_tick(h);
     *got = n;
     return list;
+}
+
+uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *got)
+{
+    return take(h, c, want, got, 1);
+}
+
+uintptr_t hak_central_take_held(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *got)
+{
+    return take(h, c, want, got, 0);
+}
+
+uintptr_t hak_central_take_resident(hak_heap_t *h, unsigned c)
+{
+    hak_central_t *cl = &h->central[c];
+    uintptr_t b = 0;
+    hak_lock(&cl->lock);
+    /* Slabs whose free blocks were all purged are passed over: restoring
+     * them touches pages again, which is what the caller avoids. */
+    hak_slab_t *s = resident_slab(cl);
+    uintptr_t parked = 0;
+    if (s) {
+        uint32_t took;
+        uintptr_t tail;
+        b = take_listed(h, s, 1, &took, &tail);
+        cl->listed--;
+    } else if (cl->nxfer) {
+        parked = b = cl->xfer[--cl->nxfer];
+    }
+    if (b)
+        cl->refills++;
+    if (s && s->nfree == 0 && s->npurged == 0)
+        partial_remove(cl, s);
+    hak_unlock(&cl->lock);
+    if (parked) {
+        /* A parked batch only moves whole: its first block is the one
+         * taken, the others go back to their slabs, listed for the next
+         * request. */
+        if (hak_geom[c].batch > 1u) {
+            uintptr_t rest = hak_link_next(h, parked);
+            check_link(h, parked, rest, c);
+            hak_central_give(h, c, rest, hak_geom[c].batch - 1u, 0);
+        }
+    } else if (b) {
+        hak_heap_tick(h);
+    }
+    return b;
 }
 
 uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n, uint32_t remote)

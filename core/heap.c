@@ -110,6 +110,33 @@ static int bin_grow(const hak_heap_t *h, hak_tcache_t *tc, hak_tbin_t *bin, unsi
 }
 #endif /* HAK_WITH_BIN_GROWTH */
 
+/* A mid class about to start a fresh slab or restore purged blocks (pages
+ * to fault in) takes a resident free block of a larger class instead, one
+ * whose stride is at most twice its own: its page is already touched, and
+ * the block is idle memory otherwise (fragmentation: a phase of new sizes
+ * after the holes of others). The block keeps its own class (header,
+ * free() and malloc_usable_size go by it), so it goes to the caller alone
+ * and never into bin c; the next allocation of class c comes back here
+ * while the larger classes have free blocks. 0 when none has one. Out of
+ * line: the refill's usual path stays as it was. */
+__attribute__((noinline)) static void *take_larger(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
+{
+    uint32_t most = 2u * hak_geom[c].stride;
+    unsigned end = c + 1u;
+    while (end < HAK_NUM_CLASSES && hak_geom[end].stride <= most)
+        end++;
+    for (unsigned k = c + 1u; k < end; k++) {
+        uintptr_t p = hak_central_take_resident(h, k);
+        if (p) {
+            if (HAK_WITH_STATS && tc->state == HAK_TC_LIVE)
+                tc->owed[k]++;
+            hak_hdr_set(p, hak_hdr_live(h, k));
+            return (void *)p;
+        }
+    }
+    return 0;
+}
+
 void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
 {
     tc = cache_live(h, tc);
@@ -119,7 +146,18 @@ void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
     uint32_t got, want = tc->state == HAK_TC_LIVE ? bin->refill : 1u;
     if (HAK_DEBUG && (h->central[c].refills & 63u) == 0 && hak_central_check(h, c))
         hak_fault("heap invariants broken (debug check), class", (void *)(uintptr_t)c);
-    uintptr_t p = hak_central_take(h, c, want, &got);
+    uintptr_t p;
+    if (c >= HAK_NUM_SMALL) {
+        p = hak_central_take_held(h, c, want, &got);
+        if (!got) {
+            void *q = take_larger(h, tc, c);
+            if (q)
+                return q;
+            p = hak_central_take(h, c, want, &got);
+        }
+    } else {
+        p = hak_central_take(h, c, want, &got);
+    }
     if (!got)
         return alloc_exhausted(h, tc, c);
     uintptr_t next = got > 1u ? hak_link_next(h, p) : 0;
