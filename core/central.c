@@ -12,6 +12,8 @@ static void partial_push(hak_central_t *cl, hak_slab_t *s)
     s->next = cl->partial;
     if (cl->partial)
         cl->partial->prev = s;
+    else
+        cl->partial_tail = s;
     cl->partial = s;
     s->in_partial = 1;
 }
@@ -24,7 +26,22 @@ static void partial_remove(hak_central_t *cl, hak_slab_t *s)
         cl->partial = s->next;
     if (s->next)
         s->next->prev = s->prev;
+    else
+        cl->partial_tail = s->prev;
     s->in_partial = 0;
+}
+
+/* Moves s, on cl's partial list, to its end. */
+static void partial_to_tail(hak_central_t *cl, hak_slab_t *s)
+{
+    if (s == cl->partial_tail)
+        return;
+    partial_remove(cl, s);
+    s->next = 0;
+    s->prev = cl->partial_tail;
+    cl->partial_tail->next = s;
+    cl->partial_tail = s;
+    s->in_partial = 1;
 }
 
 static uint32_t slab_chunks(unsigned c)
@@ -151,17 +168,22 @@ static uintptr_t take_listed(hak_heap_t *h, hak_slab_t *s, uint32_t want,
 }
 
 /* The first slab of cl's partial list with free blocks that are resident
- * (not purged), 0 when there is none. Slabs purged as they emptied were
- * pushed last, so such slabs are often behind a run of purged ones: the
- * walk goes on while the class counts listed blocks (some slab has one),
- * still cheaper than one page fault saved. */
-static hak_slab_t *resident_slab(const hak_central_t *cl)
+ * (not purged), 0 when there is none. Slabs whose free blocks are all
+ * purged go to the end of the list as the walk passes them, so that the
+ * next walk does not pass them again: each is passed once per round of
+ * the list, not once per block taken (fragmentation: a hundred such slabs
+ * per class at the head). A class that counts listed blocks has a slab
+ * with some, so the walk ends there. */
+static hak_slab_t *resident_slab(hak_central_t *cl)
 {
     if (!cl->listed)
         return 0;
     hak_slab_t *s = cl->partial;
-    while (s && s->nfree == 0)
-        s = s->next;
+    while (s->nfree == 0) {
+        hak_slab_t *next = s->next;
+        partial_to_tail(cl, s);
+        s = next;
+    }
     return s;
 }
 
@@ -433,13 +455,22 @@ unsigned hak_central_check(hak_heap_t *h, unsigned c)
     unsigned bad = 0;
     hak_lock(&cl->lock);
     uint64_t listed = 0;
-    for (hak_slab_t *s = cl->partial; s; s = s->next) {
+    hak_slab_t *last = 0;
+    for (hak_slab_t *s = cl->partial; s; last = s, s = s->next) {
         if (!s->in_partial || s->nfree + s->npurged == 0) {
             hak_report("check: slab on partial list without free blocks", s);
             bad++;
         }
+        if (s->prev != last) {
+            hak_report("check: partial list's back link broken at slab", s);
+            bad++;
+        }
         bad += check_slab(h, c, s);
         listed += s->nfree;
+    }
+    if (last != cl->partial_tail) {
+        hak_report("check: partial list's tail is not its last slab, class", (void *)(uintptr_t)c);
+        bad++;
     }
     if (listed != cl->listed) {
         hak_report("check: class's count of listed blocks is off, class", (void *)(uintptr_t)c);

@@ -66,6 +66,7 @@ typedef struct hak_central {
     uint32_t nslabs;
     uint32_t listed;           /* blocks on the free lists of its slabs */
     hak_slab_t *partial;       /* slabs with free blocks (listed or purged) */
+    hak_slab_t *partial_tail;  /* its last slab, or NULL */
     hak_slab_t *carving;       /* slab with uncarved blocks left, or NULL */
     hak_slab_t *empty;         /* one retained empty slab, or NULL */
     uint64_t refills, flushes;
