@@ -31,19 +31,6 @@ static void partial_remove(hak_central_t *cl, hak_slab_t *s)
     s->in_partial = 0;
 }
 
-/* Moves s, on cl's partial list, to its end. */
-static void partial_to_tail(hak_central_t *cl, hak_slab_t *s)
-{
-    if (s == cl->partial_tail)
-        return;
-    partial_remove(cl, s);
-    s->next = 0;
-    s->prev = cl->partial_tail;
-    cl->partial_tail->next = s;
-    cl->partial_tail = s;
-    s->in_partial = 1;
-}
-
 static uint32_t slab_chunks(unsigned c)
 {
     return 1u << (hak_geom[c].slab_shift - HAK_CHUNK_SHIFT);
@@ -167,6 +154,20 @@ static uintptr_t take_listed(hak_heap_t *h, hak_slab_t *s, uint32_t want,
     return first;
 }
 
+#if HAK_WITH_XCLASS
+/* Moves s, on cl's partial list, to its end. */
+static void partial_to_tail(hak_central_t *cl, hak_slab_t *s)
+{
+    if (s == cl->partial_tail)
+        return;
+    partial_remove(cl, s);
+    s->next = 0;
+    s->prev = cl->partial_tail;
+    cl->partial_tail->next = s;
+    cl->partial_tail = s;
+    s->in_partial = 1;
+}
+
 /* The first slab of cl's partial list with free blocks that are resident
  * (not purged), 0 when there is none. Slabs whose free blocks are all
  * purged go to the end of the list as the walk passes them, so that the
@@ -186,6 +187,7 @@ static hak_slab_t *resident_slab(hak_central_t *cl)
     }
     return s;
 }
+#endif /* HAK_WITH_XCLASS */
 
 /* hak_central_take; without `carve`, it neither restores purged blocks
  * nor starts a fresh slab (hak_central_take_held). */
@@ -203,7 +205,11 @@ static uintptr_t take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *got, i
         n = g->batch;
     }
     while (n < want) {
+#if HAK_WITH_XCLASS
         hak_slab_t *s = carve ? cl->partial : resident_slab(cl);
+#else
+        hak_slab_t *s = cl->partial;
+#endif
         if (s) {
 #if HAK_PLAT_HAS_PURGE
             if (s->nfree == 0)
@@ -274,6 +280,7 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
     return take(h, c, want, got, 1);
 }
 
+#if HAK_WITH_XCLASS
 uintptr_t hak_central_take_held(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *got)
 {
     return take(h, c, want, got, 0);
@@ -315,6 +322,8 @@ uintptr_t hak_central_take_resident(hak_heap_t *h, unsigned c)
     }
     return b;
 }
+
+#endif /* HAK_WITH_XCLASS */
 
 uintptr_t hak_central_give(hak_heap_t *h, unsigned c, uintptr_t list, uint32_t n, uint32_t remote)
 {

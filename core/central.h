@@ -19,13 +19,14 @@ uintptr_t hak_central_take(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *g
  * free blocks of partly used slabs (as hak_central_take_resident finds
  * them), or fresh blocks of the slab being carved; when there are none,
  * returns 0 with *got = 0 instead of restoring purged blocks or starting a
- * fresh slab (pages to touch again). */
+ * fresh slab (pages to touch again). Not compiled without HAK_WITH_XCLASS. */
 uintptr_t hak_central_take_held(hak_heap_t *h, unsigned c, uint32_t want, uint32_t *got);
 
 /* Takes one free block of class c that is resident: off the free list of
  * a partly used slab, else the first of a parked batch (whose other blocks
  * go back to their slabs); never a purged block or a fresh one. Returns
- * it, its header still marked free, or 0 when none is at hand. */
+ * it, its header still marked free, or 0 when none is at hand. Not
+ * compiled without HAK_WITH_XCLASS. */
 uintptr_t hak_central_take_resident(hak_heap_t *h, unsigned c);
 
 /* Returns the first `n` blocks of the encoded-link list at `list` to their

@@ -273,6 +273,13 @@ _Static_assert((HAK_HDR_KEY >= 0x55u && HAK_HDR_KEY < 0x80u)
 #ifndef HAK_WITH_SHRINK_MOVE
 #define HAK_WITH_SHRINK_MOVE 1
 #endif
+/* HAK_WITH_XCLASS: a mid class about to start a fresh slab takes a resident
+ * free block of a larger class (at most twice its stride) instead
+ * (heap.c, take_larger). Without it every class uses its own slabs only
+ * (an exhausted arena still falls back to larger classes). */
+#ifndef HAK_WITH_XCLASS
+#define HAK_WITH_XCLASS 1
+#endif
 #if HAK_DEBUG && !HAK_WITH_CHECK
 #error "debug builds (HAK_DEBUG) need the invariant walkers (HAK_WITH_CHECK)"
 #endif

@@ -119,6 +119,7 @@ static int bin_grow(const hak_heap_t *h, hak_tcache_t *tc, hak_tbin_t *bin, unsi
  * and never into bin c; the next allocation of class c comes back here
  * while the larger classes have free blocks. 0 when none has one. Out of
  * line: the refill's usual path stays as it was. */
+#if HAK_WITH_XCLASS
 __attribute__((noinline)) static void *take_larger(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
 {
     uint32_t most = 2u * hak_geom[c].stride;
@@ -136,6 +137,7 @@ __attribute__((noinline)) static void *take_larger(hak_heap_t *h, hak_tcache_t *
     }
     return 0;
 }
+#endif /* HAK_WITH_XCLASS */
 
 void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
 {
@@ -146,6 +148,7 @@ void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
     uint32_t got, want = tc->state == HAK_TC_LIVE ? bin->refill : 1u;
     if (HAK_DEBUG && (h->central[c].refills & 63u) == 0 && hak_central_check(h, c))
         hak_fault("heap invariants broken (debug check), class", (void *)(uintptr_t)c);
+#if HAK_WITH_XCLASS
     uintptr_t p;
     if (c >= HAK_NUM_SMALL) {
         p = hak_central_take_held(h, c, want, &got);
@@ -158,6 +161,9 @@ void *hak_alloc_refill(hak_heap_t *h, hak_tcache_t *tc, unsigned c)
     } else {
         p = hak_central_take(h, c, want, &got);
     }
+#else
+    uintptr_t p = hak_central_take(h, c, want, &got);
+#endif
     if (!got)
         return alloc_exhausted(h, tc, c);
     uintptr_t next = got > 1u ? hak_link_next(h, p) : 0;

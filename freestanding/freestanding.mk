@@ -54,7 +54,7 @@ FS_CAPS := -DHAK_PLAT_HAS_PURGE=0 -DHAK_PLAT_HAS_CLOCK=0 -DHAK_XFER_SLOTS=8 -DHA
 # `min` image and the `min` sizes of fs-size are built without them.
 FS_MIN_OPTS := -DHAK_WITH_CHECK=0 -DHAK_WITH_STATS=0 -DHAK_WITH_ARENA_API=0 -DHAK_WITH_TOOLS=0 \
     -DHAK_WITH_GROWTH=0 -DHAK_WITH_FORK=0 -DHAK_WITH_DECAY=0 -DHAK_WITH_BIN_GROWTH=0 \
-    -DHAK_WITH_MID_FREE=0 -DHAK_WITH_SHRINK_MOVE=0
+    -DHAK_WITH_MID_FREE=0 -DHAK_WITH_SHRINK_MOVE=0 -DHAK_WITH_XCLASS=0
 
 # Variants of the test image: the same tests with 4, 1 and 2 CPUs (the
 # throughput figures at 1/2/4 CPUs come from each run alone, so idle CPUs
