@@ -1,5 +1,6 @@
 /* stress.c - the workload behind smp_stress and interrupts (stress.h). */
 #include "stress.h"
+#include "../../core/block.h"
 #include "../../core/debug.h"
 
 #define SLOTS 256u              /* live-block table of one CPU */
@@ -149,12 +150,17 @@ void stress_loop(unsigned cpu, uint64_t seed, stress_pick_fn pick, uint64_t min_
     out->end = fs_cycles();
 }
 
-/* Bytes the arena counts in use for a live block of n bytes: its class's
- * stride, or 0 for a large block (counted apart). */
-static uint64_t slab_bytes_of(size_t n)
+/* Bytes the arena counts in use for live block p of n bytes: its class's
+ * stride, or 0 for a large block (counted apart). A mid request may be
+ * served by a block of a larger class (HAK_WITH_XCLASS), which its header
+ * names. */
+static uint64_t slab_bytes_of(const void *p, size_t n)
 {
     size_t req = hak_debug_request(n);
-    return req > HAK_MID_MAX ? 0 : hak_geom[hak_size_class(req)].stride;
+    if (req > HAK_MID_MAX)
+        return 0;
+    unsigned c = hak_hdr_decode_live(&fs_heap, hak_hdr_get((uintptr_t)p));
+    return hak_geom[c < HAK_NUM_CLASSES ? c : hak_size_class(req)].stride;
 }
 
 static void check_live_accounting(const char *when)
@@ -165,7 +171,7 @@ static void check_live_accounting(const char *when)
             const slot_t *s = &slots[c][i];
             if (!s->p)
                 continue;
-            uint64_t b = slab_bytes_of(s->n);
+            uint64_t b = slab_bytes_of(s->p, s->n);
             slab += b;
             if (!b) {
                 large += s->n;
