@@ -71,7 +71,7 @@ TEST(cache_shrinks, "a grown bin that only frees shrinks back to its starting ca
 TEST(cache_flush_returns, "a flushed or released cache starts over; the stats see every block back")
 TEST(cache_mid_floor_bounded, "an idle cache that used every mid class holds at most the classes' byte-bounded floors and its growth")
 /* xclass.c */
-TEST(xclass_reuses_larger, "a mid class about to carve takes a larger class's free block: its own class for free, usable size, realloc; no foreign block in a bin")
+TEST(xclass_reuses_larger, "a mid class about to start a slab takes a larger class's free block: its own class for free, usable size, realloc; no foreign block in a bin")
 TEST(xclass_bounded, "a class more than twice the stride away is not used: the class carves its own slab")
 TEST(xclass_until_none, "the larger class's free blocks serve until none is left, then the class refills its own bin")
 /* geometry.c */

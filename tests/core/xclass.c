@@ -1,5 +1,5 @@
 /*
- * xclass.c - a mid class about to carve fresh blocks takes a resident free
+ * xclass.c - a mid class about to start a fresh slab takes a resident free
  * block of a larger class (stride at most twice its own) instead
  * (core/heap.c, take_larger):
  *   - after most blocks of a larger class were freed to their slabs, a
