@@ -152,6 +152,19 @@ static void register_once(void)
     pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
+static int handlers_state; /* 0: not yet, 1: being registered, 2: registered */
+
+void hak_hosted_fork_handlers(void)
+{
+    if (__atomic_load_n(&handlers_state, __ATOMIC_ACQUIRE) == 2)
+        return;
+    int none = 0;
+    if (!__atomic_compare_exchange_n(&handlers_state, &none, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return;
+    pthread_once(&once, register_once);
+    __atomic_store_n(&handlers_state, 2, __ATOMIC_RELEASE);
+}
+
 void hak_hosted_cache_started(hak_heap_t *heap, hak_tcache_t *cache)
 {
     (void)heap;

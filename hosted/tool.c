@@ -259,6 +259,7 @@ static void *tool_malloc(hak_heap_t *h, size_t size, size_t align, int zero)
     give_out((uintptr_t)p, size);
     if (zero)
         memset(p, 0, size);
+    hak_hosted_fork_handlers();
     return p;
 }
 

@@ -44,6 +44,7 @@ HARD_SAN_BINS := $(foreach v,$(HARD_VARIANTS),$(addprefix $(BUILD)/tests/$(v)/,$
 # $(BUILD)/tests/ so that the runner does not run them on its own.
 HARD_PLAIN_BINS := $(BUILD)/hardening/mixed $(BUILD)/hardening/xthread
 HARD_SOAK_BIN := $(BUILD)/hardening/soak
+HARD_FORK_BIN := $(BUILD)/hardening/fork_locks
 HARD_FUZZ_BIN := $(BUILD)/fuzz/fuzz_heap
 
 # $(1) = variant: objects, archive and test programs.
@@ -80,6 +81,10 @@ $(BUILD)/hardening/%: tests/sanitize/%.c $(BUILD)/libhakmem_api.a
 # The soak program calls malloc: it is linked with libhakmem.a (hakmem is
 # malloc, for libc's own allocations too).
 $(HARD_SOAK_BIN): tests/soak/soak.c $(BUILD)/libhakmem.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(HARD_TEST_CFLAGS) -O2 $(CFLAGS) $< -o $@ $(LDFLAGS) $(BUILD)/libhakmem.a -lpthread
+
+$(HARD_FORK_BIN): tests/soak/fork_locks.c $(BUILD)/libhakmem.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(HARD_TEST_CFLAGS) -O2 $(CFLAGS) $< -o $@ $(LDFLAGS) $(BUILD)/libhakmem.a -lpthread
 
