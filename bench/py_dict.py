@@ -80,17 +80,23 @@ def mapped_allocators():
     return sorted(found)
 
 
-def workload(ops, keys, seed):
-    """The timed loop; returns its wall time in seconds."""
+def fill(ops, keys, seed):
+    """The loop: ops inserts and deletes on up to keys keys; returns the dict."""
     rand = random.Random(seed).random
     d = {}
-    t0 = time.perf_counter()
     for i in range(ops):
         k = "k%d" % int(rand() * keys)
         if i % 3 == 2:
             d.pop(k, None)
         else:
             d[k] = ([i, i + 1, i + 2], "value %d" % i, {"i": i, "k": k})
+    return d
+
+
+def workload(ops, keys, seed):
+    """The timed loop; returns its wall time in seconds."""
+    t0 = time.perf_counter()
+    d = fill(ops, keys, seed)
     secs = time.perf_counter() - t0
     workload.live_keys = len(d)
     return secs

@@ -47,18 +47,8 @@ def run_loop(argv):
     ops = py_dict.number(argv, 0, 600000)
     keys = py_dict.number(argv, 1, 400000)
     seed = py_dict.number(argv, 2, 1)
-    # Keep the dict alive: workload() returns after the loop, and its dict
-    # would be freed with its frame; run the same body here instead.
-    import random
-    rand = random.Random(seed).random
-    d = {}
-    for i in range(ops):
-        k = "k%d" % int(rand() * keys)
-        if i % 3 == 2:
-            d.pop(k, None)
-        else:
-            d[k] = ([i, i + 1, i + 2], "value %d" % i, {"i": i, "k": k})
-    return d
+    # Keep the dict alive (workload() frees it when it returns).
+    return py_dict.fill(ops, keys, seed)
 
 
 def floor(argv):
