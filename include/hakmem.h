@@ -261,7 +261,10 @@ typedef struct hak_arena_params {
  * Returns the arena, whose handle lies inside the region, or NULL when
  * base is NULL or not 16-byte aligned, len < HAK_ARENA_MIN_SIZE, the
  * region wraps around the address space, or flags has unknown bits. The
- * region must stay untouched by the caller until hak_arena_destroy. */
+ * region must be readable and writable (a read-only region faults on the
+ * first write, in this call), and must stay untouched by the caller until
+ * hak_arena_destroy: creating a second arena over a live one is not
+ * detected, and hands its blocks out again. */
 hak_arena_t *hak_arena_create(void *base, size_t len, unsigned flags);
 
 /* hak_arena_create with settings (NULL: the defaults, scaled to the
