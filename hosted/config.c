@@ -6,14 +6,17 @@
  *   HAKMEM_PURGE_DELAY_MS   free memory unused this long goes back (decay)
  *   HAKMEM_PURGE_THRESHOLD  free, not yet returned bytes that trigger a purge
  *   HAKMEM_WARM_RESERVE     bytes such a purge leaves
- *   HAKMEM_STATS            statistics table at exit: 1 (stderr) or a file
- *   HAKMEM_VALGRIND         annotations for valgrind: auto, 0, 1
- *   HAKMEM_VERBOSE          1: print the settings in force at start
+ *   HAKMEM_STATS            statistics table at exit: on stderr, or a file
+ *   HAKMEM_VALGRIND         annotations for valgrind: auto, yes, no
+ *   HAKMEM_VERBOSE          yes: print the settings in force at start
  *
- * README.md has the table of defaults and ranges. An unknown HAKMEM_* name
- * or a malformed value gets one warning line on stderr naming it (and the
- * default used); nothing here can stop the program. The code runs inside
- * the first malloc: it allocates nothing and uses no stdio stream.
+ * README.md has the table of defaults and ranges. Yes/no values are the
+ * words the Makefile takes too (1/0, yes/no, true/false, on/off, y/n, in
+ * any case); byte counts take the usual unit spellings (parse_bytes). An
+ * unknown HAKMEM_* name or a malformed value gets one warning line on
+ * stderr naming the variable, its value and what is used instead; nothing
+ * here can stop the program. The code runs inside the first malloc: it
+ * allocates nothing and uses no stdio stream.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -55,57 +58,94 @@ static void warn(const char *fmt, ...)
     hak_plat_write(line, (size_t)n);
 }
 
+/* Reads the decimal digits at *s (at least one) into *v, moving *s past
+ * them. Returns 0, or -1 when there is no digit or the value overflows. */
+static int digits(const char **s, uint64_t *v)
+{
+    const char *p = *s;
+    uint64_t n = 0;
+    if (*p < '0' || *p > '9')
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (n > (UINT64_MAX - 9u) / 10u)
+            return -1;
+        n = n * 10u + (uint64_t)(*p - '0');
+    }
+    *s = p;
+    *v = n;
+    return 0;
+}
+
 /* Decimal digits only, at most `max`. Returns 0 and sets *out, or -1. */
 static int parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
-    uint64_t v = 0;
-    if (!*s)
-        return -1;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9u) / 10u)
-            return -1;
-        v = v * 10u + (uint64_t)(*s - '0');
-    }
-    if (v > max)
+    uint64_t v;
+    if (digits(&s, &v) != 0 || *s || v > max)
         return -1;
     *out = v;
     return 0;
 }
 
-/* A byte count: digits, then optionally K, M, G or T (powers of 1024, in
- * either case, followed or not by "iB" or "B"). Returns 0 or -1. */
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* 1 when v is `word` (lower case) in any case, ASCII only (no locale). */
+static int is_word(const char *v, const char *word)
+{
+    while (*word && lower(*v) == *word) {
+        v++;
+        word++;
+    }
+    return !*v && !*word;
+}
+
+/* A byte count, at most `max`: digits, then optionally a unit in any case:
+ * K, M, G or T (powers of 1024), alone or followed by B, i or iB (10k, 10K,
+ * 10KB, 10Ki and 10KiB are all 10240), or B alone (bytes). Nothing else may
+ * follow. Returns 0 and sets *out, or -1. */
 static int parse_bytes(const char *s, uint64_t max, uint64_t *out)
 {
-    char digits[24];
-    size_t n = 0;
-    while (s[n] >= '0' && s[n] <= '9' && n < sizeof digits - 1u) {
-        digits[n] = s[n];
-        n++;
-    }
-    digits[n] = '\0';
     uint64_t v;
-    if (parse_uint(digits, UINT64_MAX, &v) != 0)
+    if (digits(&s, &v) != 0)
         return -1;
-    const char *unit = s + n;
     unsigned shift = 0;
-    switch (*unit) {
-    case 'k': case 'K': shift = 10; break;
-    case 'm': case 'M': shift = 20; break;
-    case 'g': case 'G': shift = 30; break;
-    case 't': case 'T': shift = 40; break;
-    case '\0': break;
-    default: return -1;
+    switch (lower(*s)) {
+    case 'k': shift = 10; break;
+    case 'm': shift = 20; break;
+    case 'g': shift = 30; break;
+    case 't': shift = 40; break;
     }
     if (shift) {
-        unit++;
-        if (strcmp(unit, "") != 0 && strcmp(unit, "iB") != 0 && strcmp(unit, "B") != 0)
-            return -1;
+        s++;
+        if (lower(*s) == 'i')
+            s++;
     }
-    if (v > (max >> shift))
+    if (lower(*s) == 'b')
+        s++;
+    if (*s || v > (max >> shift))
         return -1;
     *out = v << shift;
     return 0;
 }
+
+/* The yes/no words of every switch (the Makefile's too), in any case: 1
+ * for a yes, 0 for a no, -1 for anything else. */
+static int yes_no(const char *v)
+{
+    static const char *const words[2][5] = {
+        { "0", "n", "no", "false", "off" },
+        { "1", "y", "yes", "true", "on" },
+    };
+    for (int yes = 0; yes < 2; yes++)
+        for (unsigned k = 0; k < 5u; k++)
+            if (is_word(v, words[yes][k]))
+                return yes;
+    return -1;
+}
+
+#define YES_NO_WORDS "1/0, yes/no, true/false, on/off, y/n"
 
 /* "48M (50331648 bytes)" for display, or "1000 bytes". */
 static const char *show_bytes(uint64_t v, char *buf, size_t cap)
@@ -162,14 +202,26 @@ static void read_bytes(const char *name, int which, size_t *field, size_t dflt)
     uint64_t b;
     if (parse_bytes(v, BYTES_MAX, &b) != 0) {
         char d[64];
-        warn("%s=%s is not a byte count from 0 to 1T (digits, then K, M, G or T): "
-             "using the default, %s", name, v, show_bytes(dflt, d, sizeof d));
+        warn("%s=%s is not a byte count from 0 to 1T (digits, then optionally K, M, G or T, "
+             "powers of 1024, also written KB, KiB, Ki): using the default, %s",
+             name, v, show_bytes(dflt, d, sizeof d));
         return;
     }
     *field = (size_t)b;
     origin[which] = SET;
 }
 
+/* 1 when v is nothing but decimal digits. */
+static int all_digits(const char *v)
+{
+    uint64_t ignored;
+    return digits(&v, &ignored) == 0 && !*v;
+}
+
+/* HAKMEM_STATS: empty or a no word: none; a yes word or "stderr": stderr;
+ * other digits (2, 10: a number meant as a switch, not a file name):
+ * stderr, with a warning; anything else is a file's path ("./yes" or
+ * "./2" names such a file). */
 static void read_stats(hak_hosted_config_t *cfg)
 {
     const char *v;
@@ -177,9 +229,16 @@ static void read_stats(hak_hosted_config_t *cfg)
     if (!is_set("HAKMEM_STATS", &v))
         return;
     origin[O_STATS] = SET;
-    if (!strcmp(v, "") || !strcmp(v, "0"))
+    int sw = yes_no(v);
+    if (!*v || sw == 0)
         return;
-    if (!strcmp(v, "1")) {
+    if (sw == 1 || is_word(v, "stderr")) {
+        cfg->stats = HAK_STATS_STDERR;
+        return;
+    }
+    if (all_digits(v)) {
+        warn("HAKMEM_STATS=%s is a number, not a yes/no value (" YES_NO_WORDS ") or a file name "
+             "(./%s names a file): using yes, the table on stderr", v, v);
         cfg->stats = HAK_STATS_STDERR;
         return;
     }
@@ -219,22 +278,22 @@ static void read_stats(hak_hosted_config_t *cfg)
     cfg->stats = HAK_STATS_FILE;
 }
 
-static int read_switch(const char *name, int which, const char *extra)
+/* A yes/no setting: 1 or 0; -1 when it is unset, is `extra` (a third
+ * value, in any case), or is none of these (with a warning naming the
+ * default used, `dflt`). */
+static int read_switch(const char *name, int which, const char *extra, const char *dflt)
 {
     const char *v;
     origin[which] = DEFAULT;
     if (!is_set(name, &v))
         return -1;
-    if (!strcmp(v, "0") || !strcmp(v, "1")) {
+    int sw = yes_no(v);
+    if (sw >= 0 || (extra && is_word(v, extra))) {
         origin[which] = SET;
-        return v[0] - '0';
+        return sw;
     }
-    if (extra && !strcmp(v, extra)) {
-        origin[which] = SET;
-        return -1;
-    }
-    warn("%s=%s is not 0 or 1%s%s: using the default, %s", name, v, extra ? " or " : "",
-         extra ? extra : "", extra ? extra : "0");
+    warn("%s=%s is not a yes/no value (" YES_NO_WORDS ")%s%s: using the default, %s", name, v,
+         extra ? " or " : "", extra ? extra : "", dflt);
     return -1;
 }
 
@@ -315,8 +374,8 @@ static void load(void)
         }
     }
     read_stats(cfg);
-    cfg->valgrind = read_switch("HAKMEM_VALGRIND", O_VALGRIND, "auto");
-    cfg->verbose = read_switch("HAKMEM_VERBOSE", O_VERBOSE, NULL) == 1;
+    cfg->valgrind = read_switch("HAKMEM_VALGRIND", O_VALGRIND, "auto", "auto");
+    cfg->verbose = read_switch("HAKMEM_VERBOSE", O_VERBOSE, NULL, "0") == 1;
     hak_hosted_tool_detect(cfg->valgrind);
     hak_hosted_report_start();
     if (cfg->verbose)

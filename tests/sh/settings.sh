@@ -14,8 +14,17 @@
 #   - a path that cannot be written gets one warning line at start, and the
 #     program runs as usual; _exit writes no table (documented);
 #   - an unknown HAKMEM_* name gets one warning line naming it; a malformed
-#     value gets one naming the variable and the default used; valid values
-#     get none; none of them changes the exit status;
+#     value gets one naming the variable, the value and the default used;
+#     valid values get none; none of them changes the exit status;
+#   - every yes/no setting takes the Makefile's words in any case (1/0,
+#     yes/no, true/false, on/off, y/n): HAKMEM_STATS=yes (or true, On, y,
+#     stderr) prints the table on stderr and writes no file named so,
+#     HAKMEM_STATS=no (false, OFF, n) prints nothing, HAKMEM_STATS=2 warns
+#     once and prints on stderr, HAKMEM_STATS=./yes is a file;
+#     HAKMEM_VERBOSE=yes and HAKMEM_VALGRIND=off are taken, without warning;
+#   - byte counts take K, M, G, T alone or with B, i or iB, in any case
+#     (10k = 10KB = 10KiB = 10Ki = 10240), and B alone; 10x, k, -1, 10kbb,
+#     10ib, a value past 2^64 and more than 1T get a warning;
 #   - HAKMEM_VERBOSE=1 prints the settings in force, set ones marked;
 #   - the settings take effect: HAKMEM_PURGE_THRESHOLD/HAKMEM_WARM_RESERVE
 #     make a free of 16 MiB go back at once, HAKMEM_PURGE_DELAY_MS=0 keeps
@@ -167,12 +176,17 @@ warns 1 HAKMEM_BOGUS=1 && grep -q '^hakmem: warning: unknown variable HAKMEM_BOG
     ok "unknown HAKMEM_BOGUS: one warning naming it"
 for bad in HAKMEM_PURGE_DELAY_MS=abc HAKMEM_PURGE_DELAY_MS=99999999 HAKMEM_PURGE_DELAY_MS=-5 \
            HAKMEM_PURGE_THRESHOLD=12Q HAKMEM_PURGE_THRESHOLD=2T HAKMEM_WARM_RESERVE=-1 \
-           HAKMEM_WARM_RESERVE= HAKMEM_VERBOSE=yes HAKMEM_VALGRIND=maybe; do
+           HAKMEM_WARM_RESERVE= HAKMEM_VERBOSE=maybe HAKMEM_VALGRIND=maybe HAKMEM_VERBOSE=2 \
+           HAKMEM_PURGE_THRESHOLD=10x HAKMEM_PURGE_THRESHOLD=k HAKMEM_PURGE_THRESHOLD=10kbb \
+           HAKMEM_PURGE_THRESHOLD=10ib HAKMEM_PURGE_THRESHOLD=18446744073709551616 \
+           HAKMEM_WARM_RESERVE=99999999999999999999999k HAKMEM_WARM_RESERVE=1025G \
+           "HAKMEM_WARM_RESERVE=10 k"; do
     if warns 1 "$bad"; then
-        if grep -qE "^hakmem: warning: ${bad%%=*}=.*(default|threshold)" "$tmp/w"; then
-            ok "$bad: one warning naming it and the default"
+        if grep -qE "^hakmem: warning: ${bad%%=*}=.*(default|threshold)" "$tmp/w" &&
+           grep -qF "hakmem: warning: $bad " "$tmp/w"; then
+            ok "$bad: one warning naming it, its value and the default"
         else
-            fail "$bad: the warning does not name the variable and the default"; cat "$tmp/w"
+            fail "$bad: the warning does not name the variable, its value and the default"; cat "$tmp/w"
         fi
     fi
 done
@@ -180,6 +194,84 @@ warns 1 HAKMEM_PURGE_THRESHOLD=1M HAKMEM_WARM_RESERVE=2M &&
     ok "reserve above the threshold: one warning"
 warns 0 HAKMEM_PURGE_DELAY_MS=0 HAKMEM_PURGE_THRESHOLD=64MiB HAKMEM_WARM_RESERVE=1024k \
         HAKMEM_VALGRIND=auto HAKMEM_VERBOSE=0 HAKMEM_STATS=0 && ok "valid values: no warning"
+
+# 4b. yes/no words
+mkdir -p "$tmp/words"
+for v in 1 yes YES true On y stderr STDERR; do
+    (cd "$tmp/words" && HAKMEM_STATS=$v "$prog" >"$tmp/ow" 2>"$tmp/ew")
+    if grep -q '^hakmem: warning' "$tmp/ew" || [ -n "$(ls -A "$tmp/words")" ]; then
+        fail "HAKMEM_STATS=$v: a warning or a file: $(head -n 1 "$tmp/ew"); files: $(ls -A "$tmp/words")"
+        rm -f "$tmp/words"/*
+    else
+        check_table "$tmp/ew" "$(sed -n 's/^pid //p' "$tmp/ow")" "HAKMEM_STATS=$v: the table on stderr, no file"
+    fi
+done
+for v in 0 no NO false OFF n; do
+    (cd "$tmp/words" && HAKMEM_STATS=$v "$prog" >/dev/null 2>"$tmp/ew")
+    if [ -s "$tmp/ew" ] || [ -n "$(ls -A "$tmp/words")" ]; then
+        fail "HAKMEM_STATS=$v: output or a file: $(head -n 1 "$tmp/ew"); files: $(ls -A "$tmp/words")"
+        rm -f "$tmp/words"/*
+    else
+        ok "HAKMEM_STATS=$v: no table, no file, no warning"
+    fi
+done
+(cd "$tmp/words" && HAKMEM_STATS=2 "$prog" >"$tmp/ow" 2>"$tmp/ew")
+if [ "$(grep -c '^hakmem: warning: ' "$tmp/ew")" = 1 ] &&
+   grep -qE '^hakmem: warning: HAKMEM_STATS=2 .*: using yes, the table on stderr$' "$tmp/ew" &&
+   [ -z "$(ls -A "$tmp/words")" ]; then
+    check_table "$tmp/ew" "$(sed -n 's/^pid //p' "$tmp/ow")" "HAKMEM_STATS=2: one warning, the table on stderr, no file"
+else
+    fail "HAKMEM_STATS=2: files: $(ls -A "$tmp/words"), stderr:"; head -n 3 "$tmp/ew" | sed 's/^/    | /'
+    rm -f "$tmp/words"/*
+fi
+(cd "$tmp/words" && HAKMEM_STATS=./yes "$prog" >"$tmp/ow" 2>"$tmp/ew")
+if [ -f "$tmp/words/yes" ] && [ ! -s "$tmp/ew" ]; then
+    check_table "$tmp/words/yes" "$(sed -n 's/^pid //p' "$tmp/ow")" "HAKMEM_STATS=./yes: the file yes"
+else
+    fail "HAKMEM_STATS=./yes: no file yes, or output on stderr: $(head -n 1 "$tmp/ew")"
+fi
+# verbose_has VAR=VALUE REGEX: no warning, and a line of the settings
+# printed (HAKMEM_VERBOSE=1) matches REGEX (grep -E, whole line).
+verbose_has() {
+    env HAKMEM_VERBOSE=1 "$1" "$prog" >/dev/null 2>"$tmp/vw"
+    if grep -q '^hakmem: warning' "$tmp/vw" || ! grep -qxE "$2" "$tmp/vw"; then
+        fail "$1: expected a line '$2' and no warning:"; sed 's/^/    | /' "$tmp/vw" | head -n 10
+        return 1
+    fi
+}
+for v in yes TRUE on Y; do
+    env HAKMEM_VERBOSE=$v "$prog" >/dev/null 2>"$tmp/vw"
+    grep -q '^hakmem: warning' "$tmp/vw" || ! grep -qE '^hakmem [0-9.]+: settings of prog' "$tmp/vw" &&
+        fail "HAKMEM_VERBOSE=$v: no settings printed, or a warning: $(head -n 1 "$tmp/vw")" ||
+        ok "HAKMEM_VERBOSE=$v: the settings printed"
+done
+for v in off NO False n 0; do
+    verbose_has HAKMEM_VALGRIND=$v '  HAKMEM_VALGRIND=0 \(set\): .*' && ok "HAKMEM_VALGRIND=$v: taken as 0"
+done
+for v in on Yes 1; do
+    verbose_has HAKMEM_VALGRIND=$v '  HAKMEM_VALGRIND=1 \(set\): .*' && ok "HAKMEM_VALGRIND=$v: taken as 1"
+done
+verbose_has HAKMEM_VALGRIND=AUTO '  HAKMEM_VALGRIND=auto \(set\): .*' && ok "HAKMEM_VALGRIND=AUTO: taken as auto"
+
+# 4c. byte counts
+for v in 10k 10K 10kb 10KB 10Kb 10kB 10KiB 10kib 10Ki 10ki 10240 10240b 10240B; do
+    verbose_has HAKMEM_PURGE_THRESHOLD=$v '  HAKMEM_PURGE_THRESHOLD=10K \(10240 bytes\) \(set\)' &&
+        ok "HAKMEM_PURGE_THRESHOLD=$v: 10240 bytes"
+done
+for v in 3m 3M 3mb 3MB 3MiB 3Mi 3mi; do
+    verbose_has HAKMEM_PURGE_THRESHOLD=$v '  HAKMEM_PURGE_THRESHOLD=3M \(3145728 bytes\) \(set\)' &&
+        ok "HAKMEM_PURGE_THRESHOLD=$v: 3 MiB"
+done
+for v in 2g 2GB 2GiB 2gi; do
+    verbose_has HAKMEM_PURGE_THRESHOLD=$v '  HAKMEM_PURGE_THRESHOLD=2G \(2147483648 bytes\) \(set\)' &&
+        ok "HAKMEM_PURGE_THRESHOLD=$v: 2 GiB"
+done
+for v in 1t 1TB 1TiB 1Ti; do
+    verbose_has HAKMEM_PURGE_THRESHOLD=$v '  HAKMEM_PURGE_THRESHOLD=1T \(1099511627776 bytes\) \(set\)' &&
+        ok "HAKMEM_PURGE_THRESHOLD=$v: 1 TiB"
+done
+verbose_has HAKMEM_WARM_RESERVE=1mb '  HAKMEM_WARM_RESERVE=1M \(1048576 bytes\) \(set\)' &&
+    ok "HAKMEM_WARM_RESERVE=1mb: 1 MiB"
 
 # 5. verbose
 HAKMEM_VERBOSE=1 HAKMEM_PURGE_DELAY_MS=250 HAKMEM_STATS=1 "$prog" >/dev/null 2>"$tmp/v"
