@@ -5,15 +5,17 @@
 VERSION := 0.1
 SOVERSION := 0
 
-# Yes/no settings (DEBUG, V, QUICK) take 1/0, yes/no, true/false, on/off,
-# y/n in any case; anything else stops the build with a message.
+# Yes/no settings (DEBUG, V, QUICK, VALGRIND) take 1/0, yes/no, true/false,
+# on/off, y/n in any case; anything else stops the build with a message.
+comma := ,
 yes_words := 1 y yes true on
 no_words := 0 n no false off
 lower = $(subst A,a,$(subst B,b,$(subst E,e,$(subst F,f,$(subst L,l,$(subst N,n,$(subst O,o,$(subst R,r,$(subst S,s,$(subst T,t,$(subst U,u,$(subst Y,y,$(1)))))))))))))
-# $(call flag,NAME): 1 or empty, from the value of the variable NAME.
+# $(call flag,NAME[,MORE]): 1 or empty, from the value of the variable
+# NAME; MORE is added to the message that refuses any other value.
 flag = $(if $(filter $(yes_words),$(call lower,$(strip $($(1))))),1,$(if \
     $(filter-out $(no_words),$(call lower,$(strip $($(1))))),$(error $(1)=$($(1)): \
-    use 1 or 0 (also yes/no, true/false, on/off)),))
+    use 1 or 0 (also yes/no, true/false, on/off)$(2)),))
 
 # The compiler: gcc unless CC is given (make's own default, cc, is not used).
 ifeq ($(origin CC),default)
@@ -46,10 +48,16 @@ OPT := $(if $(IS_DEBUG),-O1 -DHAK_DEBUG=1,-O2)
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
 BASE_CFLAGS := $(WARN) $(OPT) -g -fPIC -fvisibility=hidden -fno-semantic-interposition
 # The platform capabilities of the hosted port (platform/platform.h).
-# VALGRIND=0 leaves out the valgrind annotations (hosted/tool.c), which are
-# built in when valgrind/memcheck.h is found.
-VALGRIND ?=
-HOSTED_CAPS := -DHAK_PLAT_HAS_LOCK_ALL=1 $(if $(filter 0,$(VALGRIND)),-DHAK_VALGRIND=0)
+# VALGRIND: the valgrind annotations (hosted/tool.c). auto (or empty):
+# built in when valgrind/memcheck.h is found; a yes word: built in, and
+# the build stops without the header; a no word: left out.
+VALGRIND ?= auto
+ifeq ($(call lower,$(strip $(VALGRIND))),$(filter auto,$(call lower,$(strip $(VALGRIND)))))
+VALGRIND_CAPS :=
+else
+VALGRIND_CAPS := -DHAK_VALGRIND=$(if $(call flag,VALGRIND,$(comma) or auto),1,0)
+endif
+HOSTED_CAPS := -DHAK_PLAT_HAS_LOCK_ALL=1 $(VALGRIND_CAPS)
 # The core must build without libc: freestanding, no stack protector calls
 # (CORE_MUST comes after the user's CFLAGS, so that distribution hardening
 # flags cannot undo it). CORE_PORTABLE_CFLAGS has the contract's default

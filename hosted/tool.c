@@ -58,6 +58,11 @@
 #define HAK_VALGRIND 0
 #endif
 #if HAK_VALGRIND
+#if defined(__has_include)
+#if !__has_include(<valgrind/memcheck.h>)
+#error "the valgrind annotations (make VALGRIND=1) need valgrind/memcheck.h (Debian package valgrind)"
+#endif
+#endif
 #include <valgrind/memcheck.h>
 #endif
 #if HAK_UNDER_ASAN
