@@ -109,12 +109,10 @@ void *hak_arena_realloc(hak_arena_t *arena, void *ptr, size_t size)
     if (!ptr)
         return hak_alloc_nocache(h, size);
     if (size == 0) {
-        hak_free_nocache(h, ptr);
+        hak_free_nocache(h, ptr, "hak_arena_realloc");
         return 0;
     }
-    if (!hak_in_arena(h, (uintptr_t)ptr))
-        hak_fault("hak_arena_realloc(): pointer not allocated by hakmem (not in this arena)", ptr);
-    return hak_resize(h, 0, ptr, size);
+    return hak_resize(h, 0, ptr, size, "hak_arena_realloc");
 }
 
 void *hak_arena_aligned_alloc(hak_arena_t *arena, size_t alignment, size_t size)
@@ -134,7 +132,7 @@ void hak_arena_free(hak_arena_t *arena, void *ptr)
         h->tool->free(h, ptr);
         return;
     }
-    hak_free_nocache(h, ptr);
+    hak_free_nocache(h, ptr, "hak_arena_free");
 }
 
 size_t hak_arena_usable_size(hak_arena_t *arena, const void *ptr)
@@ -142,9 +140,7 @@ size_t hak_arena_usable_size(hak_arena_t *arena, const void *ptr)
     hak_heap_t *h = live(arena, "hak_arena_usable_size(): not a live arena");
     if (ptr && TOOL(h) && h->tool->usable)
         return h->tool->usable(h, ptr);
-    if (ptr && !hak_in_arena(h, (uintptr_t)ptr))
-        hak_fault("hak_arena_usable_size(): pointer not allocated by hakmem (not in this arena)", ptr);
-    return ptr ? hak_block_usable(h, ptr) : 0;
+    return ptr ? hak_block_usable(h, ptr, "hak_arena_usable_size") : 0;
 }
 
 #if HAK_WITH_STATS

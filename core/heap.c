@@ -318,17 +318,17 @@ __attribute__((always_inline)) static inline void free_block(hak_heap_t *h, hak_
     hak_central_give(h, c, p, 1, 0);
 }
 
-static void free_other(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c);
+static void free_other(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c, const char *call);
 
 #if HAK_WITH_ARENA_API
-void hak_free_nocache(hak_heap_t *h, void *ptr)
+void hak_free_nocache(hak_heap_t *h, void *ptr, const char *call)
 {
     uintptr_t p = (uintptr_t)ptr;
     if (!ptr)
         return;
     unsigned c = hak_in_arena(h, p) ? hak_hdr_decode_live(h, hak_hdr_get(p))
                                     : HAK_NUM_CLASSES;
-    free_other(h, 0, ptr, c);
+    free_other(h, 0, ptr, c, call);
 }
 #endif /* HAK_WITH_ARENA_API */
 
@@ -390,29 +390,34 @@ void hak_free_mid(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
     hak_cache_push(h, tc, p, c);
     return;
 other:
-    free_other(h, tc, ptr, c);
+    free_other(h, tc, ptr, c, "free");
 }
 #endif /* HAK_WITH_MID_FREE */
 
-/* hak_free_other without tool mode's detour. */
-static void free_other(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
+/* hak_free_other without tool mode's detour, for any call: a fault names
+ * `call`. */
+static void free_other(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c, const char *call)
 {
     uintptr_t p = (uintptr_t)ptr;
     if (c < HAK_NUM_CLASSES && hak_in_arena(h, p)) {
         if (!hak_slab_owns(h, p, c))
-            hak_fault("free(): invalid pointer (not the start of a block)", ptr);
+            hak_fault_in(call, "invalid pointer (not the start of a block)", ptr);
         free_block(h, tc, p, c);
         return;
     }
-    hak_free_special(h, tc, ptr);
+    hak_free_special(h, tc, ptr, call);
 }
 
 void hak_free_other(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
 {
     uintptr_t p = (uintptr_t)ptr;
+    /* free(NULL) leaves first (tool mode's free ignores it too), before
+     * the tests and the call name below. */
+    if (!ptr)
+        return;
     if (c < HAK_NUM_CLASSES && hak_in_arena(h, p)) {
         if (!hak_slab_owns(h, p, c))
-            hak_fault("free(): invalid pointer (not the start of a block)", ptr);
+            hak_fault_in("free", "invalid pointer (not the start of a block)", ptr);
         free_block(h, tc, p, c);
         return;
     }
@@ -422,7 +427,7 @@ void hak_free_other(hak_heap_t *h, hak_tcache_t *tc, void *ptr, unsigned c)
         h->tool->free(h, ptr);
         return;
     }
-    hak_free_special(h, tc, ptr);
+    hak_free_special(h, tc, ptr, "free");
 }
 
 #if !HAK_WITH_MID_FREE
@@ -446,48 +451,56 @@ HAK_NO_ASAN static void aligned_record(const hak_heap_t *h, uintptr_t q, uintptr
     hak_hdr_set(q, hak_hdr_live(h, HAK_CLASS_ALIGNED));
 }
 
-/* The block an aligned pointer q lives in; reports a bad record (fatal). */
-HAK_NO_ASAN static uintptr_t aligned_inner(hak_heap_t *h, uintptr_t q, uintptr_t *off_out)
+/* The block an aligned pointer q lives in; reports a bad record (fatal),
+ * naming `call`. */
+HAK_NO_ASAN static uintptr_t aligned_inner(hak_heap_t *h, uintptr_t q, uintptr_t *off_out, const char *call)
 {
     const uint16_t *rec = (const uint16_t *)(q - 8u);
     uintptr_t off = rec[0];
     if ((uint16_t)(rec[1] ^ h->slab_key) != rec[0] || off < 16u || off > ALIGNED_MAX_OFFSET
         || (off & 15u) || !hak_in_arena(h, q - off))
-        hak_fault("invalid pointer (clobbered aligned-block record)", (void *)q);
+        hak_fault_in(call, "invalid pointer (clobbered aligned-block record)", (void *)q);
     *off_out = off;
     return q - off;
 }
 
-void hak_free_special(hak_heap_t *h, hak_tcache_t *tc, void *ptr)
+/* An aligned pointer: frees the block it lives in. Out of line, so that
+ * hak_free_special's large blocks take no register saves. */
+__attribute__((noinline)) static void free_aligned(hak_heap_t *h, hak_tcache_t *tc, void *ptr, const char *call)
+{
+    uintptr_t off, inner = aligned_inner(h, (uintptr_t)ptr, &off, call);
+    unsigned ic = hak_hdr_decode_live(h, hak_hdr_get(inner));
+    /* The block may be a run of chunks: an exhausted class falls back to
+     * one (alloc_exhausted). */
+    if (ic >= HAK_NUM_CLASSES && ic != HAK_CLASS_LARGE)
+        hak_fault_in(call, "double free (aligned pointer whose block is not live)", ptr);
+    free_other(h, tc, (void *)inner, ic, call);
+}
+
+void hak_free_special(hak_heap_t *h, hak_tcache_t *tc, void *ptr, const char *call)
 {
     uintptr_t p = (uintptr_t)ptr;
     if (!ptr)
         return;
     if (!hak_in_arena(h, p)) {
         if (hak_heap_ready(h) && p - h->base < (HAK_SPAN16(h) << 4))
-            hak_fault("free(): misaligned pointer", ptr);
-        hak_fault("free(): pointer not allocated by hakmem (not in this arena)", ptr);
+            hak_fault_in(call, "misaligned pointer", ptr);
+        hak_fault_in(call, "pointer not allocated by hakmem (not in this arena)", ptr);
     }
     uint8_t byte = hak_hdr_get(p);
     unsigned c = hak_hdr_decode_live(h, byte);
     if (c == HAK_CLASS_LARGE) {
-        hak_large_free(h, ptr);
+        hak_large_free(h, ptr, call);
         return;
     }
     if (c == HAK_CLASS_ALIGNED) {
-        uintptr_t off, inner = aligned_inner(h, p, &off);
-        unsigned ic = hak_hdr_decode_live(h, hak_hdr_get(inner));
-        /* The block may be a run of chunks: an exhausted class falls back
-         * to one (alloc_exhausted). */
-        if (ic >= HAK_NUM_CLASSES && ic != HAK_CLASS_LARGE)
-            hak_fault("free(): double free (aligned pointer whose block is not live)", ptr);
-        free_other(h, tc, (void *)inner, ic);
+        free_aligned(h, tc, ptr, call);
         return;
     }
     unsigned freed = (uint8_t)(byte ^ HAK_HDR_KEY);
     if (freed < HAK_NUM_CLASSES && hak_slab_owns(h, p, freed))
-        hak_fault("free(): double free", ptr);
-    hak_fault("free(): invalid pointer (no block header: interior, foreign or clobbered)", ptr);
+        hak_fault_in(call, "double free", ptr);
+    hak_fault_in(call, "invalid pointer (no block header: interior, foreign or clobbered)", ptr);
 }
 
 void *hak_alloc_large(hak_heap_t *h, size_t size)
@@ -517,33 +530,26 @@ void *hak_alloc_aligned(hak_heap_t *h, hak_tcache_t *tc, size_t align, size_t si
     return p ? p : hak_out_of_memory();
 }
 
-/* hak_block_usable, with the calling function's fault message for a
- * pointer outside the arena. */
-static size_t block_usable(hak_heap_t *h, const void *ptr, const char *outside)
+size_t hak_block_usable(hak_heap_t *h, const void *ptr, const char *call)
 {
     uintptr_t p = (uintptr_t)ptr;
     if (!hak_in_arena(h, p))
-        hak_fault(outside, ptr);
+        hak_fault_in(call, "pointer not allocated by hakmem (not in this arena)", ptr);
     unsigned c = hak_hdr_decode_live(h, hak_hdr_get(p));
     if (c < HAK_NUM_CLASSES && hak_slab_owns(h, p, c))
         return HAK_DEBUG ? hak_debug_size(p, c) : hak_geom[c].usable;
     if (c == HAK_CLASS_LARGE)
-        return hak_large_usable(h, ptr);
+        return hak_large_usable(h, ptr, call);
     if (c == HAK_CLASS_ALIGNED) {
-        uintptr_t off, inner = aligned_inner(h, p, &off);
-        return block_usable(h, (const void *)inner, outside) - off;
+        uintptr_t off, inner = aligned_inner(h, p, &off, call);
+        return hak_block_usable(h, (const void *)inner, call) - off;
     }
-    hak_fault("invalid pointer (not a live block)", ptr);
+    hak_fault_in(call, "invalid pointer (not a live block)", ptr);
 }
 
-size_t hak_block_usable(hak_heap_t *h, const void *ptr)
+void *hak_resize(hak_heap_t *h, hak_tcache_t *tc, void *ptr, size_t size, const char *call)
 {
-    return block_usable(h, ptr, "malloc_usable_size(): pointer not allocated by hakmem (not in this arena)");
-}
-
-void *hak_resize(hak_heap_t *h, hak_tcache_t *tc, void *ptr, size_t size)
-{
-    size_t old = block_usable(h, ptr, "realloc(): pointer not allocated by hakmem (not in this arena)");
+    size_t old = hak_block_usable(h, ptr, call);
     unsigned c = hak_hdr_decode_live(h, hak_hdr_get((uintptr_t)ptr));
     if (c == HAK_CLASS_LARGE) {
         /* A large block shrinks in place (its tail goes back at once) or
@@ -597,7 +603,7 @@ void *hak_resize(hak_heap_t *h, hak_tcache_t *tc, void *ptr, size_t size)
         hak_fast_free(h, tc, ptr);
 #if HAK_WITH_ARENA_API
     else
-        hak_free_nocache(h, ptr);
+        hak_free_nocache(h, ptr, call);
 #endif
     return fresh;
 }

@@ -317,8 +317,9 @@ void *hak_alloc_nocache(hak_heap_t *heap, size_t size);
 void *hak_alloc_with(hak_heap_t *heap, hak_tcache_t *cache, size_t size);
 
 /* Frees a pointer of any kind without a cache (NULL is a no-op; a bad
- * pointer is reported, fatal). */
-void hak_free_nocache(hak_heap_t *heap, void *p);
+ * pointer is reported, fatal, naming `call`: the function the program
+ * called, such as "hak_arena_free"). */
+void hak_free_nocache(hak_heap_t *heap, void *p, const char *call);
 
 /* Gives back what an exhausted arena holds in reserve: every retained
  * empty slab and every parked batch. Takes the class locks one at a time. */
@@ -375,7 +376,8 @@ void *hak_alloc_mid(hak_heap_t *heap, hak_tcache_t *cache, size_t size);
  * pointer outside the arena (c = HAK_NUM_CLASSES). Given the decoded
  * header `c` (hak_hdr_decode_live) of a pointer inside the arena, a mid or
  * small block is checked against its slab and freed; anything else goes to
- * hak_free_special. */
+ * hak_free_special. Its faults, like those of the fast path and of
+ * hak_free_mid, name free (the fast path's only caller). */
 void hak_free_other(hak_heap_t *heap, hak_tcache_t *cache, void *p, unsigned c);
 
 /* The free fast path's exit for a header that is not a small class's:
@@ -386,8 +388,9 @@ void hak_free_other(hak_heap_t *heap, hak_tcache_t *cache, void *p, unsigned c);
 void hak_free_mid(hak_heap_t *heap, hak_tcache_t *cache, void *p, unsigned c);
 
 /* Frees a pointer the fast path did not recognise as a live small block:
- * NULL, a large block, an aligned pointer, or a fault (reported, fatal). */
-void hak_free_special(hak_heap_t *heap, hak_tcache_t *cache, void *p);
+ * NULL, a large block, an aligned pointer, or a fault (reported, fatal,
+ * naming `call`, the function the program called). */
+void hak_free_special(hak_heap_t *heap, hak_tcache_t *cache, void *p, const char *call);
 
 /* Allocation for sizes above HAK_MID_MAX (alignment 16). NULL when
  * exhausted. */
@@ -397,11 +400,14 @@ void *hak_alloc_large(hak_heap_t *heap, size_t size);
  * or size overflows. */
 void *hak_alloc_aligned(hak_heap_t *heap, hak_tcache_t *cache, size_t align, size_t size);
 
-/* Usable bytes of a block hakmem handed out; reports a foreign pointer. */
-size_t hak_block_usable(hak_heap_t *heap, const void *p);
+/* Usable bytes of a block hakmem handed out; a pointer that is not a live
+ * block is reported (fatal), naming `call`: the function the program
+ * called ("malloc_usable_size", "realloc", "hak_arena_usable_size", ...). */
+size_t hak_block_usable(hak_heap_t *heap, const void *p, const char *call);
 
-/* Resizes p (non-NULL, new_size > 0). NULL when exhausted, p untouched. */
-void *hak_resize(hak_heap_t *heap, hak_tcache_t *cache, void *p, size_t new_size);
+/* Resizes p (non-NULL, new_size > 0). NULL when exhausted, p untouched. A
+ * bad p is reported (fatal), naming `call` ("realloc", ...). */
+void *hak_resize(hak_heap_t *heap, hak_tcache_t *cache, void *p, size_t new_size, const char *call);
 
 /* Returns every cached block of `cache` to the heap; the cache stays live
  * (only its owner may call this). */

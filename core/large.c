@@ -58,36 +58,36 @@ void *hak_large_alloc(hak_heap_t *h, size_t size, size_t align, int *zeroed)
 }
 
 /* Returns the run of live large block p (storing its chunk count), or
- * reports `what` and stops. */
-static uintptr_t live_run(hak_heap_t *h, const void *p, uint32_t *n, const char *what)
+ * reports `what`, naming the program's call, and stops. */
+static uintptr_t live_run(hak_heap_t *h, const void *p, uint32_t *n, const char *call, const char *what)
 {
     uintptr_t run = hak_chunks_large_run(&h->chunks, (uintptr_t)p, n);
     if (!run || !header_is(h, run, (uintptr_t)p))
-        hak_fault(what, p);
+        hak_fault_in(call, what, p);
     return run;
 }
 
-void hak_large_free(hak_heap_t *h, void *p)
+void hak_large_free(hak_heap_t *h, void *p, const char *call)
 {
     uint32_t n;
-    uintptr_t run = live_run(h, p, &n, "free(): invalid pointer or double free (large block)");
+    uintptr_t run = live_run(h, p, &n, call, "invalid pointer or double free (large block)");
     header_set(h, run, 0);
     hak_tool_mark(h, run, (size_t)n << HAK_CHUNK_SHIFT, HAK_MARK_HIDDEN);
     hak_chunks_free(&h->chunks, run, n);
     hak_heap_tick(h);
 }
 
-size_t hak_large_usable(hak_heap_t *h, const void *p)
+size_t hak_large_usable(hak_heap_t *h, const void *p, const char *call)
 {
     uint32_t n;
-    uintptr_t run = live_run(h, p, &n, "invalid pointer or double free (large block)");
+    uintptr_t run = live_run(h, p, &n, call, "invalid pointer or double free (large block)");
     return ((size_t)n << HAK_CHUNK_SHIFT) - ((uintptr_t)p - run);
 }
 
 void hak_large_shrink(hak_heap_t *h, void *p, size_t new_size)
 {
     uint32_t n;
-    uintptr_t run = live_run(h, p, &n, "realloc(): invalid pointer (large block)");
+    uintptr_t run = live_run(h, p, &n, "realloc", "invalid pointer (large block)");
     uintptr_t end = (uintptr_t)p + new_size;
     uint32_t keep = (uint32_t)((end - run + HAK_CHUNK_SIZE - 1u) >> HAK_CHUNK_SHIFT);
     /* Within its last chunk a block stays as it is: a program that grows a
@@ -111,7 +111,7 @@ void hak_large_shrink(hak_heap_t *h, void *p, size_t new_size)
 int hak_large_grow(hak_heap_t *h, void *p, size_t new_size)
 {
     uint32_t n;
-    uintptr_t run = live_run(h, p, &n, "realloc(): invalid pointer (large block)");
+    uintptr_t run = live_run(h, p, &n, "realloc", "invalid pointer (large block)");
     if (new_size > ((size_t)1 << 46))
         return 0;
     size_t need = ((uintptr_t)p - run) + new_size;

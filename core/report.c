@@ -10,11 +10,16 @@ static unsigned append(char *buf, unsigned at, unsigned cap, const char *s)
     return at;
 }
 
-void hak_report(const char *what, const void *ptr)
+/* "hakmem: [<call>(): ]<what>: 0x<ptr>\n" in one write. */
+static void report(const char *call, const char *what, const void *ptr)
 {
-    char line[160];
+    char line[200];
     unsigned cap = sizeof line - 1u;
     unsigned n = append(line, 0, cap, "hakmem: ");
+    if (call) {
+        n = append(line, n, cap, call);
+        n = append(line, n, cap, "(): ");
+    }
     n = append(line, n, cap, what);
     n = append(line, n, cap, ": 0x");
     uintptr_t v = (uintptr_t)ptr;
@@ -31,8 +36,19 @@ void hak_report(const char *what, const void *ptr)
     hak_plat_write(line, n);
 }
 
+void hak_report(const char *what, const void *ptr)
+{
+    report(0, what, ptr);
+}
+
 void hak_fault(const char *what, const void *ptr)
 {
-    hak_report(what, ptr);
+    report(0, what, ptr);
+    hak_plat_panic();
+}
+
+void hak_fault_in(const char *call, const char *what, const void *ptr)
+{
+    report(call, what, ptr);
     hak_plat_panic();
 }

@@ -72,7 +72,7 @@ void *hak_realloc(void *ptr, size_t size)
         return 0;
     }
     unsigned long irq = fs_irq_save();
-    void *p = hak_resize(HEAP, fs_cache_here(), ptr, size);
+    void *p = hak_resize(HEAP, fs_cache_here(), ptr, size, "realloc");
     fs_irq_restore(irq);
     return p;
 }
@@ -116,7 +116,7 @@ size_t hak_usable_size(const void *ptr)
     if (!ptr)
         return 0;
     unsigned long irq = fs_irq_save();
-    size_t n = hak_block_usable(HEAP, ptr);
+    size_t n = hak_block_usable(HEAP, ptr, "malloc_usable_size");
     fs_irq_restore(irq);
     return n;
 }

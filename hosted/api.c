@@ -137,6 +137,13 @@ HAK_EXPORT void *hak_realloc(void *ptr, size_t size)
     if (!ptr)
         return hak_malloc(size);
     if (size == 0) {
+        /* free(ptr), but a bad pointer is reported as realloc's: checked
+         * first (or by tool mode, which names realloc). */
+        if (TOOL) {
+            HEAP->tool->realloc(HEAP, ptr, 0);
+            return NULL;
+        }
+        hak_block_usable(HEAP, ptr, "realloc");
         hak_free(ptr);
         return NULL;
     }
@@ -144,7 +151,7 @@ HAK_EXPORT void *hak_realloc(void *ptr, size_t size)
      * succeeds, after the failed attempt set ENOMEM: a successful call
      * leaves errno as it found it (as glibc does). */
     int saved = errno;
-    void *p = TOOL ? HEAP->tool->realloc(HEAP, ptr, size) : hak_resize(HEAP, CACHE, ptr, size);
+    void *p = TOOL ? HEAP->tool->realloc(HEAP, ptr, size) : hak_resize(HEAP, CACHE, ptr, size, "realloc");
     if (p)
         errno = saved;
     return p;
@@ -228,7 +235,7 @@ HAK_EXPORT size_t hak_usable_size(const void *ptr)
 {
     if (ptr && TOOL)
         return HEAP->tool->usable(HEAP, ptr);
-    return ptr ? hak_block_usable(HEAP, ptr) : 0;
+    return ptr ? hak_block_usable(HEAP, ptr, "malloc_usable_size") : 0;
 }
 
 HAK_EXPORT size_t hak_trim(void)

@@ -100,7 +100,7 @@ static void on_thread_exit(void *arg)
     list_remove(cache);
     hak_cache_release(&hak_hosted_heap, &cache->tc);
     hak_hosted_cache = &dead_cache;
-    hak_free_nocache(&hak_hosted_heap, cache);
+    hak_free_nocache(&hak_hosted_heap, cache, "free");
 }
 
 /* Fork: the core takes every lock of the heap in its documented order, so

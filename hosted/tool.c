@@ -169,7 +169,7 @@ static void release(hak_heap_t *h, const held_t *e)
 {
     vg_enter();
     hak_hdr_set(e->p, e->hdr);
-    hak_free_nocache(h, (void *)e->p);
+    hak_free_nocache(h, (void *)e->p, "free");
     vg_leave();
 }
 
@@ -257,7 +257,7 @@ static void *tool_malloc(hak_heap_t *h, size_t size, size_t align, int zero)
             errno = saved;
     }
     if (p)
-        size_store((uintptr_t)p + hak_block_usable(h, p) - TAIL, size);
+        size_store((uintptr_t)p + hak_block_usable(h, p, "malloc") - TAIL, size);
     vg_leave();
     if (!p)
         return NULL; /* errno = ENOMEM from the core */
@@ -269,22 +269,26 @@ static void *tool_malloc(hak_heap_t *h, size_t size, size_t align, int zero)
 }
 
 /* Checks that p is a live block (reporting and stopping otherwise, with
- * hakmem's messages) and returns its usable bytes; valgrind's reports are
- * off (the caller's vg_enter). */
-static size_t live_usable(hak_heap_t *h, const void *p, const char *what)
+ * hakmem's messages, naming `call`, the function the program called) and
+ * returns its usable bytes; `freeing`: the call frees p (a block that is
+ * not live is a double free, as without tool mode). valgrind's reports
+ * are off (the caller's vg_enter). */
+static size_t live_usable(hak_heap_t *h, const void *p, const char *call, int freeing)
 {
     uintptr_t a = (uintptr_t)p;
     if (hak_in_arena(h, a)) {
         uint8_t hdr = hak_hdr_get(a);
         if (hdr == QUARANTINED)
-            hak_fault(what, p);
-        if (hak_hdr_decode_live(h, hdr) >= HAK_HDR_LIVE)
-            hak_free_nocache(h, (void *)p); /* reports what it is: double free... */
+            hak_fault_in(call, freeing ? "double free (block in hakmem's quarantine)"
+                                       : "invalid pointer (block freed, in hakmem's quarantine)", p);
+        if (freeing && hak_hdr_decode_live(h, hdr) >= HAK_HDR_LIVE)
+            hak_free_nocache(h, (void *)p, call); /* reports what it is: double free... */
     }
-    return hak_block_usable(h, p);
+    return hak_block_usable(h, p, call);
 }
 
-static void tool_free(hak_heap_t *h, void *p)
+/* free, and realloc to size 0. */
+static void free_as(hak_heap_t *h, void *p, const char *call)
 {
     if (!p)
         return;
@@ -294,7 +298,7 @@ static void tool_free(hak_heap_t *h, void *p)
 #endif
     vg_enter();
     uintptr_t a = (uintptr_t)p;
-    size_t usable = live_usable(h, p, "free(): double free (block in hakmem's quarantine)");
+    size_t usable = live_usable(h, p, call, 1);
     uint8_t hdr = hak_hdr_get(a);
     hak_hdr_set(a, QUARANTINED);
     vg_leave();
@@ -304,13 +308,24 @@ static void tool_free(hak_heap_t *h, void *p)
     quarantine(h, a, usable, hdr);
 }
 
-static size_t tool_usable(hak_heap_t *h, const void *p)
+static void tool_free(hak_heap_t *h, void *p)
+{
+    free_as(h, p, "free");
+}
+
+/* The size the program asked for block p. */
+static size_t asked_size(hak_heap_t *h, const void *p, const char *call)
 {
     vg_enter();
-    size_t usable = live_usable(h, p, "malloc_usable_size(): block freed (in hakmem's quarantine)");
+    size_t usable = live_usable(h, p, call, 0);
     size_t size = size_load((uintptr_t)p + usable - TAIL);
     vg_leave();
     return size;
+}
+
+static size_t tool_usable(hak_heap_t *h, const void *p)
+{
+    return asked_size(h, p, "malloc_usable_size");
 }
 
 static void *tool_realloc(hak_heap_t *h, void *p, size_t size)
@@ -318,15 +333,15 @@ static void *tool_realloc(hak_heap_t *h, void *p, size_t size)
     if (!p)
         return tool_malloc(h, size, 16, 0);
     if (size == 0) {
-        tool_free(h, p);
+        free_as(h, p, "realloc");
         return NULL;
     }
-    size_t old = tool_usable(h, p);
+    size_t old = asked_size(h, p, "realloc");
     void *q = tool_malloc(h, size, 16, 0);
     if (!q)
         return NULL;
     memcpy(q, p, old < size ? old : size);
-    tool_free(h, p);
+    free_as(h, p, "realloc");
     return q;
 }
 

@@ -33,12 +33,12 @@ void test_bad_free_other_arena(void)
     void *blocks[3] = { small, mid, large };
     for (unsigned i = 0; i < 3; i++) {
         hak_arena_t *b = arena_at(REGION_B);
-        EXPECT_FAULT(hak_arena_free(b, blocks[i]), "free(): pointer not allocated by hakmem (not in this arena)");
+        EXPECT_FAULT(hak_arena_free(b, blocks[i]), "hakmem: hak_arena_free(): pointer not allocated by hakmem (not in this arena)");
         CHECK(test_output_names(blocks[i]), "the fault line does not name the pointer");
         b = arena_at(REGION_B);
-        EXPECT_FAULT(hak_arena_usable_size(b, blocks[i]), "hak_arena_usable_size(): pointer not allocated by hakmem (not in this arena)");
+        EXPECT_FAULT(hak_arena_usable_size(b, blocks[i]), "hakmem: hak_arena_usable_size(): pointer not allocated by hakmem (not in this arena)");
         b = arena_at(REGION_B);
-        EXPECT_FAULT(hak_arena_realloc(b, blocks[i], 10), "realloc(): pointer not allocated by hakmem (not in this arena)");
+        EXPECT_FAULT(hak_arena_realloc(b, blocks[i], 10), "hakmem: hak_arena_realloc(): pointer not allocated by hakmem (not in this arena)");
     }
     /* A was not involved: its blocks are still live and free normally. */
     for (unsigned i = 0; i < 3; i++)
@@ -59,7 +59,7 @@ void test_bad_free_never_allocated(void)
         unsigned char *big = hak_arena_calloc(b, 1, 100000);
         CHECK(p && big, "allocation failed");
         unsigned char *bad = 0;
-        const char *msg = "invalid pointer (no block header";
+        const char *msg = "hakmem: hak_arena_free(): invalid pointer (no block header";
         switch (k) {
         case MIDDLE: /* a chunk no block was ever carved from */
             bad = REGION_B + HALF / 2u;
@@ -72,14 +72,14 @@ void test_bad_free_never_allocated(void)
             break;
         case MISALIGNED:
             bad = p + 8;
-            msg = "free(): misaligned pointer";
+            msg = "hakmem: hak_arena_free(): misaligned pointer";
             break;
         case LARGE_INTERIOR:
             bad = big + 4096;
             break;
         case HANDLE: /* the arena's state, at the start of its region */
             bad = (unsigned char *)b;
-            msg = "not in this arena";
+            msg = "hakmem: hak_arena_free(): pointer not allocated by hakmem (not in this arena)";
             break;
         }
         EXPECT_FAULT(hak_arena_free(b, bad), msg);
@@ -88,7 +88,7 @@ void test_bad_free_never_allocated(void)
     /* The same pointers are refused by usable_size. */
     hak_arena_t *b = arena_at(REGION_B);
     unsigned char *p = hak_arena_calloc(b, 1, 100);
-    EXPECT_FAULT(hak_arena_usable_size(b, p + 16), "invalid pointer");
+    EXPECT_FAULT(hak_arena_usable_size(b, p + 16), "hakmem: hak_arena_usable_size(): invalid pointer");
 }
 
 void test_bad_free_foreign(void)
@@ -96,12 +96,12 @@ void test_bad_free_foreign(void)
     static _Alignas(16) unsigned char foreign_static[64];
     _Alignas(16) unsigned char foreign_stack[64];
     hak_arena_t *b = arena_at(REGION_B);
-    EXPECT_FAULT(hak_arena_free(b, foreign_static + 16), "not in this arena");
+    EXPECT_FAULT(hak_arena_free(b, foreign_static + 16), "hakmem: hak_arena_free(): pointer not allocated by hakmem");
     CHECK(test_output_names(foreign_static + 16), "the fault line does not name the pointer");
     b = arena_at(REGION_B);
-    EXPECT_FAULT(hak_arena_free(b, foreign_stack + 16), "not in this arena");
+    EXPECT_FAULT(hak_arena_free(b, foreign_stack + 16), "hakmem: hak_arena_free(): pointer not allocated by hakmem");
     b = arena_at(REGION_B);
-    EXPECT_FAULT(hak_arena_usable_size(b, foreign_static), "not in this arena");
+    EXPECT_FAULT(hak_arena_usable_size(b, foreign_static), "hakmem: hak_arena_usable_size(): pointer not allocated by hakmem");
     /* free(NULL) is no fault. */
     b = arena_at(REGION_B);
     hak_arena_free(b, 0);
@@ -119,8 +119,25 @@ void test_bad_double_free(void)
         void *p = hak_arena_malloc(a, sizes[k]), *other = hak_arena_malloc(a, sizes[k]);
         CHECK(p && other, kinds[k]);
         hak_arena_free(a, p);
-        EXPECT_FAULT(hak_arena_free(a, p), "double free");
+        EXPECT_FAULT(hak_arena_free(a, p), k == 2 ? "hakmem: hak_arena_free(): invalid pointer or double free"
+                                                  : "hakmem: hak_arena_free(): double free");
         CHECK(test_output_names(p), "the fault line does not name the pointer");
+        /* The other calls that take a block name themselves. */
+        a = arena_at(REGION_A);
+        p = hak_arena_malloc(a, sizes[k]), other = hak_arena_malloc(a, sizes[k]);
+        CHECK(p && other, kinds[k]);
+        hak_arena_free(a, p);
+        EXPECT_FAULT(hak_arena_realloc(a, p, sizes[k] * 2), "hakmem: hak_arena_realloc(): invalid pointer");
+        a = arena_at(REGION_A);
+        p = hak_arena_malloc(a, sizes[k]), other = hak_arena_malloc(a, sizes[k]);
+        CHECK(p && other, kinds[k]);
+        hak_arena_free(a, p);
+        EXPECT_FAULT(hak_arena_realloc(a, p, 0), "hakmem: hak_arena_realloc(): "); /* a double free */
+        a = arena_at(REGION_A);
+        p = hak_arena_malloc(a, sizes[k]), other = hak_arena_malloc(a, sizes[k]);
+        CHECK(p && other, kinds[k]);
+        hak_arena_free(a, p);
+        EXPECT_FAULT(hak_arena_usable_size(a, p), "hakmem: hak_arena_usable_size(): invalid pointer");
     }
     /* An aligned pointer inside a block. */
     hak_arena_t *a = arena_at(REGION_A);
@@ -131,13 +148,14 @@ void test_bad_double_free(void)
     /* A debug build poisons the freed block, its aligned record included
      * (core/debug.h), so the second free no longer finds the record and is
      * reported as a pointer without a header: still fatal, less precise. */
-    EXPECT_FAULT(hak_arena_free(a, q), HAK_DEBUG ? "invalid pointer (no block header" : "double free");
+    EXPECT_FAULT(hak_arena_free(a, q), HAK_DEBUG ? "hakmem: hak_arena_free(): invalid pointer (no block header"
+                                               : "hakmem: hak_arena_free(): double free");
     /* The slab's last block: freed, its empty slab is kept by the class,
      * and a second free is still recognised. */
     a = arena_at(REGION_A);
     void *only = hak_arena_malloc(a, 700);
     hak_arena_free(a, only);
-    EXPECT_FAULT(hak_arena_free(a, only), "double free");
+    EXPECT_FAULT(hak_arena_free(a, only), "hakmem: hak_arena_free(): double free");
 }
 
 /* hak_arena_create's refusals: NULL, no out_of_memory, region untouched. */

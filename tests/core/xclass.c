@@ -95,11 +95,11 @@ void test_xclass_reuses_larger(void)
 
     /* Usable size and realloc go by the block's own class. */
     if (!HAK_DEBUG)
-        CHECK_EQ(hak_block_usable(h, p[0]), hak_geom[large].usable, "usable size is not the block's own");
-    void *q = hak_resize(h, &tc, p[0], 1900);
+        CHECK_EQ(hak_block_usable(h, p[0], "malloc_usable_size"), hak_geom[large].usable, "usable size is not the block's own");
+    void *q = hak_resize(h, &tc, p[0], 1900, "realloc");
     CHECK(q == p[0], "a realloc within the block's own size moved it");
     CHECK_EQ(test_verify(q, 1100, 0), 1100, "content after realloc in place");
-    q = hak_resize(h, &tc, q, 3000);
+    q = hak_resize(h, &tc, q, 3000, "realloc");
     CHECK(q != 0 && q != p[0], "a realloc beyond the block did not move it");
     CHECK_EQ(test_verify(q, 1100, 0), 1100, "content after realloc that moved");
     p[0] = q;

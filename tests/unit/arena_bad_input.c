@@ -4,8 +4,10 @@
  *
  * Proves, with one forked child per case (malloc IS hakmem here), that each
  * of these stops the process with SIGABRT after exactly ONE line
- * "hakmem: <message>: 0x<ptr>" on stderr, where <message> contains the
- * expected words and <ptr> is the pointer (or arena handle) at fault:
+ * "hakmem: <message>: 0x<ptr>" on stderr, where <message> starts with the
+ * call the program made ("hak_arena_free(): ", "free(): ", ...) and
+ * contains the expected words, and <ptr> is the pointer (or arena handle)
+ * at fault:
  *   - a block of arena A (small, mid, large, aligned) freed into arena B,
  *     and hak_arena_usable_size(B, block of A);
  *   - a block of arena A passed to free(), with A over mmap'd memory and
@@ -14,7 +16,8 @@
  *   - pointers into A's region that A never handed out: in a chunk never
  *     used, in a live slab past what was carved, in A's chunk table;
  *   - double frees on an arena (small 64 B, mid 20000 B, large 300000 B,
- *     aligned 4096), hak_arena_realloc of a freed block (small, large);
+ *     aligned 4096), hak_arena_realloc of a freed block (small, large; and
+ *     to size 0), hak_arena_usable_size of a freed block (small, large);
  *   - a destroyed arena used by hak_arena_malloc and hak_arena_free, a
  *     destroyed arena destroyed again, a never-created and a NULL handle,
  *     and hak_arena_destroy(hak_process_arena()).
@@ -286,6 +289,29 @@ static void realloc_freed(size_t n)
 static void c_realloc_freed_small(void) { realloc_freed(64); }
 static void c_realloc_freed_large(void) { realloc_freed(300000); }
 
+static void c_realloc_zero_freed(void)
+{
+    hak_arena_t *a = mapped_arena(NULL);
+    arena_block(a, 64);
+    void *p = arena_block(a, 64);
+    hak_arena_free(a, p);
+    expect_ptr(p);
+    hak_arena_realloc(a, opaque(p), 0);
+}
+
+static void usable_size_freed(size_t n)
+{
+    hak_arena_t *a = mapped_arena(NULL);
+    arena_block(a, n);
+    void *p = arena_block(a, n);
+    hak_arena_free(a, p);
+    expect_ptr(p);
+    hak_arena_usable_size(a, opaque(p));
+}
+
+static void c_usable_size_freed_small(void) { usable_size_freed(64); }
+static void c_usable_size_freed_large(void) { usable_size_freed(300000); }
+
 static void c_destroyed_malloc(void)
 {
     hak_arena_t *a = mapped_arena(NULL);
@@ -338,37 +364,42 @@ typedef struct bad_case {
     const char *name;
     void (*run)(void);
     const char *expect1, *expect2; /* the message contains one of them */
+    const char *call;              /* and starts "<call>(): " */
 } bad_case_t;
 
 static const bad_case_t cases[] = {
-    { "A's small block freed into B", c_other_arena_small, "not in this arena", NULL },
-    { "A's mid block freed into B", c_other_arena_mid, "not in this arena", NULL },
-    { "A's large block freed into B", c_other_arena_large, "not in this arena", NULL },
-    { "A's aligned block freed into B", c_other_arena_aligned, "not in this arena", NULL },
-    { "usable size of A's block asked of B", c_other_arena_usable_size, "not in this arena", NULL },
-    { "A's small block (mmap'd A) to free()", c_arena_block_to_free, "not allocated by hakmem", NULL },
-    { "A's large block (mmap'd A) to free()", c_arena_large_block_to_free, "not allocated by hakmem", NULL },
-    { "A's small block (A in a malloc block) to free()", c_nested_small_to_free, "invalid pointer", NULL },
-    { "A's mid block (A in a malloc block) to free()", c_nested_mid_to_free, "invalid pointer", NULL },
-    { "A's large block (A in a malloc block) to free()", c_nested_large_to_free, "invalid pointer", NULL },
-    { "malloc block to hak_arena_free(A)", c_heap_block_to_arena, "not in this arena", NULL },
-    { "large malloc block to hak_arena_free(A)", c_heap_large_block_to_arena, "not in this arena", NULL },
-    { "A's address in a chunk never used", c_never_handed_out_chunk, "invalid pointer", NULL },
-    { "A's address in a slab, never carved", c_never_handed_out_in_slab, "invalid pointer", NULL },
-    { "A's address in its own metadata", c_never_handed_out_table, "not allocated by hakmem", NULL },
-    { "double free on an arena, small 64", c_double_free_small, "double free", NULL },
-    { "double free on an arena, mid 20000", c_double_free_mid, "double free", NULL },
-    { "double free on an arena, large 300000", c_double_free_large, "double free", NULL },
-    { "double free on an arena, aligned 4096", c_double_free_aligned, "double free", NULL },
-    { "hak_arena_realloc of a freed block, small", c_realloc_freed_small, "invalid pointer", "double free" },
-    { "hak_arena_realloc of a freed block, large", c_realloc_freed_large, "invalid pointer", "double free" },
-    { "hak_arena_malloc on a destroyed arena", c_destroyed_malloc, "not a live arena", NULL },
-    { "hak_arena_free on a destroyed arena", c_destroyed_free, "not a live arena", NULL },
-    { "hak_arena_destroy twice", c_destroyed_twice, "not a live arena", NULL },
-    { "hak_arena_malloc on a never-created arena", c_never_created, "not a live arena", NULL },
-    { "hak_arena_malloc on a NULL arena", c_null_arena, "not a live arena", NULL },
-    { "hak_arena_destroy(hak_process_arena())", c_destroy_process_arena,
-      "not an arena from hak_arena_create", NULL },
+    { "A's small block freed into B", c_other_arena_small, "not in this arena", NULL, "hak_arena_free" },
+    { "A's mid block freed into B", c_other_arena_mid, "not in this arena", NULL, "hak_arena_free" },
+    { "A's large block freed into B", c_other_arena_large, "not in this arena", NULL, "hak_arena_free" },
+    { "A's aligned block freed into B", c_other_arena_aligned, "not in this arena", NULL, "hak_arena_free" },
+    { "usable size of A's block asked of B", c_other_arena_usable_size, "not in this arena", NULL, "hak_arena_usable_size" },
+    { "A's small block (mmap'd A) to free()", c_arena_block_to_free, "not allocated by hakmem", NULL, "free" },
+    { "A's large block (mmap'd A) to free()", c_arena_large_block_to_free, "not allocated by hakmem", NULL, "free" },
+    { "A's small block (A in a malloc block) to free()", c_nested_small_to_free, "invalid pointer", NULL, "free" },
+    { "A's mid block (A in a malloc block) to free()", c_nested_mid_to_free, "invalid pointer", NULL, "free" },
+    { "A's large block (A in a malloc block) to free()", c_nested_large_to_free, "invalid pointer", NULL, "free" },
+    { "malloc block to hak_arena_free(A)", c_heap_block_to_arena, "not in this arena", NULL, "hak_arena_free" },
+    { "large malloc block to hak_arena_free(A)", c_heap_large_block_to_arena, "not in this arena", NULL, "hak_arena_free" },
+    { "A's address in a chunk never used", c_never_handed_out_chunk, "invalid pointer", NULL, "hak_arena_free" },
+    { "A's address in a slab, never carved", c_never_handed_out_in_slab, "invalid pointer", NULL, "hak_arena_free" },
+    { "A's address in its own metadata", c_never_handed_out_table, "not allocated by hakmem", NULL, "hak_arena_free" },
+    { "double free on an arena, small 64", c_double_free_small, "double free", NULL, "hak_arena_free" },
+    { "double free on an arena, mid 20000", c_double_free_mid, "double free", NULL, "hak_arena_free" },
+    { "double free on an arena, large 300000", c_double_free_large, "double free", NULL, "hak_arena_free" },
+    { "double free on an arena, aligned 4096", c_double_free_aligned, "double free", NULL, "hak_arena_free" },
+    { "hak_arena_realloc of a freed block, small", c_realloc_freed_small, "invalid pointer", "double free", "hak_arena_realloc" },
+    { "hak_arena_realloc of a freed block, large", c_realloc_freed_large, "invalid pointer", "double free", "hak_arena_realloc" },
+    { "hak_arena_realloc to size 0 of a freed block", c_realloc_zero_freed, "double free", NULL, "hak_arena_realloc" },
+    { "hak_arena_usable_size of a freed block, small", c_usable_size_freed_small, "invalid pointer", NULL,
+      "hak_arena_usable_size" },
+    { "hak_arena_usable_size of a freed block, large", c_usable_size_freed_large, "invalid pointer", NULL,
+      "hak_arena_usable_size" },
+    { "hak_arena_malloc on a destroyed arena", c_destroyed_malloc, "not a live arena", NULL, "hak_arena_malloc" },
+    { "hak_arena_free on a destroyed arena", c_destroyed_free, "not a live arena", NULL, "hak_arena_free" },
+    { "hak_arena_destroy twice", c_destroyed_twice, "not a live arena", NULL, "hak_arena_destroy" },
+    { "hak_arena_malloc on a never-created arena", c_never_created, "not a live arena", NULL, "hak_arena_malloc" },
+    { "hak_arena_malloc on a NULL arena", c_null_arena, "not a live arena", NULL, "hak_arena_malloc" },
+    { "hak_arena_destroy(hak_process_arena())", c_destroy_process_arena, "not an arena from hak_arena_create", NULL, "hak_arena_destroy" },
 };
 
 /* ---- parent side: run and judge ---------------------------------------- */
@@ -378,6 +409,8 @@ static void judge(const bad_case_t *c, const result_t *r)
     char msg[256] = "", why[512];
     uintptr_t named = 0, want = 0;
     const char *bad = fault_verdict(r, c->expect1, c->expect2, msg, sizeof msg, &named, why, sizeof why);
+    if (!bad)
+        bad = call_verdict(msg, c->call, why, sizeof why);
     if (bad) {
         fail(c->name, bad, r);
         return;

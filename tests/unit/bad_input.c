@@ -14,8 +14,10 @@
  *     free-list link (in the thread cache, or freed by a thread that has
  *     exited) are each stopped with SIGABRT after ONE line
  *     "hakmem: <message>: 0x<ptr>" on stderr, where <message> contains the
- *     expected substring and <ptr> is the pointer the program passed (for a
- *     free-list corruption: the block whose link was overwritten);
+ *     expected substring and starts with the call the program made
+ *     ("free(): ", "realloc(): ", "malloc_usable_size(): "; a free-list
+ *     corruption names none), and <ptr> is the pointer the program passed
+ *     (for a free-list corruption: the block whose link was overwritten);
  *   - a use-after-free write over a single block that the allocator may
  *     legitimately never read again (e.g. a list's last link, rewritten
  *     before use) either stops the process the same way or every pointer
@@ -419,6 +421,46 @@ static void c_realloc_freed(void)
     (void)q;
 }
 
+static void c_realloc_freed_large(void)
+{
+    char *p = malloc(200000);
+    char *keep = malloc(200000); /* the run after p stays taken */
+    free(p);
+    expect_ptr(p);
+    char *q = realloc(opaque(p), 600);
+    (void)q;
+    (void)keep;
+}
+
+static void c_realloc_zero_freed(void)
+{
+    char *p = malloc(300);
+    free(p);
+    expect_ptr(p);
+    char *q = realloc(opaque(p), 0);
+    (void)q;
+}
+
+static void c_usable_size_freed(void)
+{
+    char *p = malloc(300);
+    free(p);
+    expect_ptr(p);
+    size_t n = malloc_usable_size(opaque(p));
+    (void)n;
+}
+
+static void c_usable_size_freed_large(void)
+{
+    char *p = malloc(200000);
+    char *keep = malloc(200000);
+    free(p);
+    expect_ptr(p);
+    size_t n = malloc_usable_size(opaque(p));
+    (void)n;
+    (void)keep;
+}
+
 static void c_realloc_stack(void)
 {
     char buf[64] __attribute__((aligned(16)));
@@ -588,52 +630,58 @@ typedef struct bad_case {
     const char *name;
     void (*run)(void);
     const char *expect1, *expect2; /* message must contain one of them */
+    const char *call;              /* the call it names ("free" for "free(): ..."),
+                                    * or NULL: none (a corrupted free list) */
     enum outcome outcome;
 } bad_case_t;
 
 static const bad_case_t cases[] = {
-    { "double free, small 64", c_double_free_small, "double free", NULL, MUST_DIE },
-    { "double free, small 256", c_double_free_small_256, "double free", NULL, MUST_DIE },
-    { "double free, mid 10000", c_double_free_mid, "double free", NULL, MUST_DIE },
-    { "double free, mid 32783", c_double_free_mid_max, "double free", NULL, MUST_DIE },
-    { "double free, large 200000", c_double_free_large, "double free", NULL, MUST_DIE },
-    { "double free, large 8 MiB", c_double_free_large_8m, "double free", NULL, MUST_DIE },
-    { "double free, aligned 64 (offset 16)", c_double_free_aligned_off16, "double free", NULL, MUST_DIE },
-    { "double free, aligned 64 (offset 48)", c_double_free_aligned_off48, "double free", NULL, MUST_DIE },
-    { "double free, aligned 4096", c_double_free_aligned_4096, "double free", NULL, MUST_DIE },
-    { "double free, aligned 65536 large", c_double_free_aligned_large, "double free", NULL, MUST_DIE },
-    { "double free, posix_memalign 256", c_double_free_posix_memalign, "double free", NULL, MUST_DIE },
-    { "double free, after realloc moved it", c_double_free_after_realloc, "double free", NULL, MUST_DIE },
-    { "double free, after flush to slab", c_double_free_after_flush, "double free", NULL, MUST_DIE },
-    { "double free, cross-thread", c_double_free_cross_thread, "double free", NULL, MUST_DIE },
-    { "free of a stack address", c_free_stack, "not allocated by hakmem", NULL, MUST_DIE },
-    { "free of a global", c_free_global, "not allocated by hakmem", NULL, MUST_DIE },
-    { "free of a 16-aligned global", c_free_global_aligned, "not allocated by hakmem", NULL, MUST_DIE },
-    { "free of an mmap'd page", c_free_mmap_page, "not allocated by hakmem", NULL, MUST_DIE },
-    { "free of a glibc malloc block", c_free_glibc_block, "not allocated by hakmem", NULL, MUST_DIE },
-    { "free of interior p+16 (256)", c_interior_16, "invalid pointer", NULL, MUST_DIE },
-    { "free of interior p+32 (256)", c_interior_32, "invalid pointer", NULL, MUST_DIE },
-    { "free of interior p+16, forged header", c_interior_forged_header, "not the start of a block", NULL, DIE_OR_GAP },
-    { "free of interior p+16 (mid 10000)", c_interior_mid, "invalid pointer", NULL, MUST_DIE },
-    { "free of interior p+16 (mid), forged header", c_interior_mid_forged_16, "not the start of a block", NULL, MUST_DIE },
-    { "free of interior p+4096 (mid), forged header", c_interior_mid_forged_4096, "not the start of a block", NULL, MUST_DIE },
-    { "free of interior p+32768 (mid 32783), forged", c_interior_mid_forged_last, "not the start of a block", NULL, MUST_DIE },
-    { "free before a mid slab's first block (1100)", c_mid_before_first_block_1100, "not the start of a block", NULL, MUST_DIE },
-    { "free before a mid slab's first block (32783)", c_mid_before_first_block_32783, "not the start of a block", NULL, MUST_DIE },
-    { "free of interior p+64 (large)", c_interior_large, "invalid pointer", NULL, MUST_DIE },
-    { "free of interior p+64 (large), forged header", c_interior_large_forged_header, "invalid pointer", NULL, MUST_DIE },
-    { "free of misaligned p+1", c_misaligned_1, "misaligned pointer", NULL, MUST_DIE },
-    { "free of misaligned p+8", c_misaligned_8, "misaligned pointer", NULL, MUST_DIE },
-    { "free of arena address never handed out", c_never_allocated_in_arena, "invalid pointer", NULL, MUST_DIE },
-    { "realloc of a freed block", c_realloc_freed, "invalid pointer", "double free", MUST_DIE },
-    { "realloc of a stack address", c_realloc_stack, "not allocated by hakmem", NULL, MUST_DIE },
-    { "malloc_usable_size of a global", c_usable_size_foreign, "not allocated by hakmem", NULL, MUST_DIE },
-    { "use-after-free write 0x41 x8, cached block", c_uaf_cached_pattern, "corrupted free list", NULL, MUST_DIE },
-    { "use-after-free write 0 x8, cached block", c_uaf_cached_zero, "corrupted free list", NULL, MUST_DIE },
-    { "use-after-free planted pointer, cached", c_uaf_cached_planted_pointer, "corrupted free list", NULL, MUST_DIE },
-    { "use-after-free write, second in cache", c_uaf_cached_second, "corrupted free list", NULL, MUST_DIE },
-    { "use-after-free write, one block of an exited thread", c_uaf_slab_list, "corrupted free list", NULL, DIE_OR_VALID },
-    { "use-after-free write, all blocks of an exited thread", c_uaf_slab_list_many, "corrupted free list", NULL, MUST_DIE },
+    { "double free, small 64", c_double_free_small, "double free", NULL, "free", MUST_DIE },
+    { "double free, small 256", c_double_free_small_256, "double free", NULL, "free", MUST_DIE },
+    { "double free, mid 10000", c_double_free_mid, "double free", NULL, "free", MUST_DIE },
+    { "double free, mid 32783", c_double_free_mid_max, "double free", NULL, "free", MUST_DIE },
+    { "double free, large 200000", c_double_free_large, "double free", NULL, "free", MUST_DIE },
+    { "double free, large 8 MiB", c_double_free_large_8m, "double free", NULL, "free", MUST_DIE },
+    { "double free, aligned 64 (offset 16)", c_double_free_aligned_off16, "double free", NULL, "free", MUST_DIE },
+    { "double free, aligned 64 (offset 48)", c_double_free_aligned_off48, "double free", NULL, "free", MUST_DIE },
+    { "double free, aligned 4096", c_double_free_aligned_4096, "double free", NULL, "free", MUST_DIE },
+    { "double free, aligned 65536 large", c_double_free_aligned_large, "double free", NULL, "free", MUST_DIE },
+    { "double free, posix_memalign 256", c_double_free_posix_memalign, "double free", NULL, "free", MUST_DIE },
+    { "double free, after realloc moved it", c_double_free_after_realloc, "double free", NULL, "free", MUST_DIE },
+    { "double free, after flush to slab", c_double_free_after_flush, "double free", NULL, "free", MUST_DIE },
+    { "double free, cross-thread", c_double_free_cross_thread, "double free", NULL, "free", MUST_DIE },
+    { "free of a stack address", c_free_stack, "not allocated by hakmem", NULL, "free", MUST_DIE },
+    { "free of a global", c_free_global, "not allocated by hakmem", NULL, "free", MUST_DIE },
+    { "free of a 16-aligned global", c_free_global_aligned, "not allocated by hakmem", NULL, "free", MUST_DIE },
+    { "free of an mmap'd page", c_free_mmap_page, "not allocated by hakmem", NULL, "free", MUST_DIE },
+    { "free of a glibc malloc block", c_free_glibc_block, "not allocated by hakmem", NULL, "free", MUST_DIE },
+    { "free of interior p+16 (256)", c_interior_16, "invalid pointer", NULL, "free", MUST_DIE },
+    { "free of interior p+32 (256)", c_interior_32, "invalid pointer", NULL, "free", MUST_DIE },
+    { "free of interior p+16, forged header", c_interior_forged_header, "not the start of a block", NULL, "free", DIE_OR_GAP },
+    { "free of interior p+16 (mid 10000)", c_interior_mid, "invalid pointer", NULL, "free", MUST_DIE },
+    { "free of interior p+16 (mid), forged header", c_interior_mid_forged_16, "not the start of a block", NULL, "free", MUST_DIE },
+    { "free of interior p+4096 (mid), forged header", c_interior_mid_forged_4096, "not the start of a block", NULL, "free", MUST_DIE },
+    { "free of interior p+32768 (mid 32783), forged", c_interior_mid_forged_last, "not the start of a block", NULL, "free", MUST_DIE },
+    { "free before a mid slab's first block (1100)", c_mid_before_first_block_1100, "not the start of a block", NULL, "free", MUST_DIE },
+    { "free before a mid slab's first block (32783)", c_mid_before_first_block_32783, "not the start of a block", NULL, "free", MUST_DIE },
+    { "free of interior p+64 (large)", c_interior_large, "invalid pointer", NULL, "free", MUST_DIE },
+    { "free of interior p+64 (large), forged header", c_interior_large_forged_header, "invalid pointer", NULL, "free", MUST_DIE },
+    { "free of misaligned p+1", c_misaligned_1, "misaligned pointer", NULL, "free", MUST_DIE },
+    { "free of misaligned p+8", c_misaligned_8, "misaligned pointer", NULL, "free", MUST_DIE },
+    { "free of arena address never handed out", c_never_allocated_in_arena, "invalid pointer", NULL, "free", MUST_DIE },
+    { "realloc of a freed block", c_realloc_freed, "invalid pointer", "double free", "realloc", MUST_DIE },
+    { "realloc of a freed large block", c_realloc_freed_large, "invalid pointer", "double free", "realloc", MUST_DIE },
+    { "realloc to size 0 of a freed block", c_realloc_zero_freed, "invalid pointer", "double free", "realloc", MUST_DIE },
+    { "realloc of a stack address", c_realloc_stack, "not allocated by hakmem", NULL, "realloc", MUST_DIE },
+    { "malloc_usable_size of a global", c_usable_size_foreign, "not allocated by hakmem", NULL, "malloc_usable_size", MUST_DIE },
+    { "malloc_usable_size of a freed block", c_usable_size_freed, "invalid pointer", NULL, "malloc_usable_size", MUST_DIE },
+    { "malloc_usable_size of a freed large block", c_usable_size_freed_large, "invalid pointer", NULL, "malloc_usable_size", MUST_DIE },
+    { "use-after-free write 0x41 x8, cached block", c_uaf_cached_pattern, "corrupted free list", NULL, NULL, MUST_DIE },
+    { "use-after-free write 0 x8, cached block", c_uaf_cached_zero, "corrupted free list", NULL, NULL, MUST_DIE },
+    { "use-after-free planted pointer, cached", c_uaf_cached_planted_pointer, "corrupted free list", NULL, NULL, MUST_DIE },
+    { "use-after-free write, second in cache", c_uaf_cached_second, "corrupted free list", NULL, NULL, MUST_DIE },
+    { "use-after-free write, one block of an exited thread", c_uaf_slab_list, "corrupted free list", NULL, NULL, DIE_OR_VALID },
+    { "use-after-free write, all blocks of an exited thread", c_uaf_slab_list_many, "corrupted free list", NULL, NULL, MUST_DIE },
 };
 
 /* Judges one case. `any_freed` lets the named pointer be any block freed
@@ -654,6 +702,8 @@ static void judge(const bad_case_t *c, const result_t *r, int quiet)
     }
     char why[512];
     const char *bad = fault_verdict(r, c->expect1, c->expect2, msg, sizeof msg, &named, why, sizeof why);
+    if (!bad)
+        bad = call_verdict(msg, c->call, why, sizeof why);
     if (bad) {
         fail(c->name, bad, r);
         return;
@@ -801,7 +851,7 @@ int main(void)
         for (unsigned v = 0; v < 256; v++) {
             char name[64];
             snprintf(name, sizeof name, "clobbered header (size %zu, byte 0x%02x)", sizes[s], v);
-            bad_case_t c = { name, c_clobbered_header, "invalid pointer", "double free", MUST_DIE };
+            bad_case_t c = { name, c_clobbered_header, "invalid pointer", "double free", "free", MUST_DIE };
             clobber_value = v;
             memset(&r, 0, sizeof r);
             *expect_set_n = 0;

@@ -157,4 +157,18 @@ static const char *fault_verdict(const result_t *r, const char *expect1, const c
     return NULL;
 }
 
+/* Checks that a fault message names `call`, the function the program
+ * called: it starts "<call>(): " (call NULL: nothing to check). Returns
+ * NULL when it does, otherwise why not (kept in why, whycap bytes). */
+static const char *call_verdict(const char *msg, const char *call, char *why, size_t whycap)
+{
+    if (!call)
+        return NULL;
+    size_t n = strlen(call);
+    if (strncmp(msg, call, n) == 0 && strncmp(msg + n, "(): ", 4) == 0)
+        return NULL;
+    snprintf(why, whycap, "message \"%s\" does not start with \"%s(): \"", msg, call);
+    return why;
+}
+
 #endif /* HAKMEM_FAULT_CHILD_H */
