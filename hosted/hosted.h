@@ -45,12 +45,13 @@ void hak_hosted_count_cached(hak_heap_t *heap, uint64_t cached[HAK_NUM_CLASSES])
  * handlers. */
 void hak_hosted_cache_started(hak_heap_t *heap, hak_tcache_t *cache) HAK_INTERNAL;
 
-/* Registers the fork handlers, once per process (lifecycle.c). Tool mode
- * (tool.c) calls it on each allocation: its threads take no cache, so
- * hak_hosted_cache_started never runs, and without the handlers a child
- * forked while another thread held a heap lock would hang on it. After
- * the first call it is one load. A call nested in the registration
- * (pthread_atfork allocating) or racing with it returns at once. */
+/* Registers the fork handlers, once per process (lifecycle.c): when the
+ * library is loaded, and again (a no-op then) at a thread's first slow
+ * path and, in tool mode (tool.c: its threads take no cache), on each
+ * allocation, in case a constructor of another library allocates before
+ * hakmem's has run. After the first call it is one load. A call nested in
+ * the registration (pthread_atfork allocating) or racing with it returns
+ * at once. */
 void hak_hosted_fork_handlers(void) HAK_INTERNAL;
 
 /* The settings of the HAKMEM_* environment variables (config.c). */

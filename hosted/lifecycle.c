@@ -13,7 +13,7 @@
 
 static pthread_key_t exit_key;
 static int exit_key_made;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
 /* The cache of threads that exited, or whose own cache could not be
  * allocated: never written, every call bypasses it. */
@@ -146,12 +146,26 @@ static void after_fork_child(void)
     hak_heap_reset_locks(&hak_hosted_heap);
 }
 
-static void register_once(void)
+static void make_exit_key(void)
 {
     exit_key_made = pthread_key_create(&exit_key, on_thread_exit) == 0;
-    pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
+/* The fork handlers are registered when the library is loaded (below),
+ * before the program runs: registered at a thread's first allocation, they
+ * would leave a window in which another thread forks while the first one
+ * holds a heap lock it took before the registration (the child would hang
+ * on it). The first allocation registers them too, for a library
+ * constructor that allocates before this one runs.
+ *
+ * pthread_atfork may allocate (glibc does once its first 48 handlers are
+ * taken, with its handler list locked), so the registration must not wait
+ * for itself: the state is taken by one caller, and a call nested in the
+ * registration (malloc inside pthread_atfork) or racing with it returns at
+ * once; thread-exit keys are made apart (make_exit_key), so that such a
+ * nested first allocation starts its cache without it. (A racing caller
+ * may not wait for the registration either: it may itself be inside
+ * pthread_atfork, holding the lock the registration needs.) */
 static int handlers_state; /* 0: not yet, 1: being registered, 2: registered */
 
 void hak_hosted_fork_handlers(void)
@@ -161,14 +175,20 @@ void hak_hosted_fork_handlers(void)
     int none = 0;
     if (!__atomic_compare_exchange_n(&handlers_state, &none, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return;
-    pthread_once(&once, register_once);
+    pthread_atfork(before_fork, after_fork_parent, after_fork_child);
     __atomic_store_n(&handlers_state, 2, __ATOMIC_RELEASE);
+}
+
+__attribute__((constructor)) static void register_at_load(void)
+{
+    hak_hosted_fork_handlers();
 }
 
 void hak_hosted_cache_started(hak_heap_t *heap, hak_tcache_t *cache)
 {
     (void)heap;
-    pthread_once(&once, register_once);
+    hak_hosted_fork_handlers();
+    pthread_once(&key_once, make_exit_key);
     list_add((listed_cache_t *)cache);
     if (exit_key_made)
         pthread_setspecific(exit_key, cache);

@@ -1,9 +1,9 @@
 /*
  * fork_handlers - the program's own pthread_atfork handlers allocate.
  *
- * One set of handlers is registered before the process's first malloc in
- * main (so before hakmem registers its own, which happens at the first
- * allocation) and one after; every prepare, parent and child handler
+ * One set of handlers is registered before hakmem registers its own (in a
+ * constructor that runs before the library's: hakmem registers at load)
+ * and one after, in main; every prepare, parent and child handler
  * allocates and frees a 1 MiB block and small and mid blocks of size
  * classes nothing else uses (so the handler reaches the slow paths that
  * take locks). Two threads allocate while the main thread forks 20 times.
@@ -70,11 +70,15 @@ static void *worker(void *arg)
     return NULL;
 }
 
+/* Runs before every constructor without a priority, hakmem's included
+ * (linked statically, in the same image): set 0 is registered first. */
+__attribute__((constructor(101))) static void register_set0(void)
+{
+    CHECK(pthread_atfork(prepare0, parent0, child0) == 0, "pthread_atfork 0");
+}
+
 int main(void)
 {
-    /* Before the first malloc of main: registered before hakmem's own
-     * handlers unless something allocated earlier in the process. */
-    CHECK(pthread_atfork(prepare0, parent0, child0) == 0, "pthread_atfork 0");
     void *first = malloc(100);
     CHECK(first != NULL, "first malloc");
     CHECK(strncmp(hak_version(), "hakmem", 6) == 0, "hakmem is not linked in");
