@@ -81,6 +81,12 @@ void hak_hosted_report_start(void) HAK_INTERNAL;
  * (-1: when the tool tracks the heap, 0: never, 1: always). */
 void hak_hosted_tool_detect(int setting) HAK_INTERNAL;
 
+/* Before a fault stops the process (hak_plat_panic): under valgrind, turns
+ * the calling thread's error reporting back on, which tool mode turns off
+ * around hakmem's own accesses; a thread that ends with it off makes
+ * valgrind warn about its macros, a forked child too. */
+void hak_hosted_tool_fault(void) HAK_INTERNAL;
+
 /* What hak_hosted_tool_detect decided, in words (HAKMEM_VERBOSE). */
 const char *hak_hosted_tool_name(void) HAK_INTERNAL;
 

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "../platform/platform.h"
+#include "hosted.h"
 
 int hak_plat_purge(void *p, size_t size)
 {
@@ -58,6 +59,7 @@ void hak_plat_write(const char *text, size_t n)
 
 void hak_plat_panic(void)
 {
+    hak_hosted_tool_fault();
     abort();
 }
 

@@ -19,9 +19,15 @@
 #   - fork_locks (annotated mode only): forks while two threads are in
 #              malloc and free; each child allocates and exits (a heap lock
 #              left held at the fork hangs it: tool mode's threads take no
-#              cache, so its fork handlers are registered on allocation)
+#              cache, so the fork handlers must be registered)
 # each run with --error-exitcode=1 and an "ERROR SUMMARY: 0 errors" line
-# required. (sh/tools shows the annotated mode reporting real errors.)
+# required, and no valgrind warning that a thread ended with its error
+# reporting disabled (tool mode disables it around hakmem's own accesses).
+# Then fork_locks with a child that frees a block twice (annotated): the
+# child is stopped by SIGABRT after memcheck's "Invalid free" and hakmem's
+# "free(): double free" line, which hakmem finds with error reporting
+# disabled: valgrind must not warn that the thread ended so.
+# (sh/tools shows the annotated mode reporting real errors.)
 # Also records that the 64 GiB reservation falls back (halving) to what
 # valgrind's address-space manager grants. Budget: under 90 s.
 set -u
@@ -70,7 +76,8 @@ vg() { # name, program and arguments... (MODE=plain|annotated)
         parent=$(sed -nE '1s/^==([0-9]+)==.*/\1/p' "$work/$name.vg")
         grep -qE "^==$parent== +definitely lost: [1-9]" "$work/$name.vg" && lost=1
     fi
-    if [ $rc -ne 0 ] || ! grep -q 'ERROR SUMMARY: 0 errors' "$work/$name.vg" || [ "${lost:-1}" != 0 ]; then
+    if [ $rc -ne 0 ] || ! grep -q 'ERROR SUMMARY: 0 errors' "$work/$name.vg" || [ "${lost:-1}" != 0 ] ||
+       grep -q 'exiting thread has error reporting disabled' "$work/$name.vg"*; then
         echo "FAIL $name (exit $rc, ${secs}s): $summary"
         grep -hvE '^==[0-9]+== ?$' "$work/$name.vg"* | head -n 60
         tail -n 5 "$work/$name.out"
@@ -87,5 +94,20 @@ MODE=annotated vg mixed "$build/hardening/mixed" 40000
 MODE=annotated vg xthread "$build/hardening/xthread" 3 2000 uncached
 MODE=annotated FORKS=1 SOAK_SECONDS=8 SOAK_THREADS=3 SOAK_LIFETIME=15000 vg soak "$build/hardening/soak"
 MODE=annotated FORKS=1 vg fork_locks "$build/hardening/fork_locks" 6
+
+# A fault found with error reporting disabled, in a forked child.
+HAKMEM_VALGRIND=auto timeout 150 valgrind --tool=memcheck --log-file="$work/fault.vg" \
+    --soname-synonyms=somalloc=nouserintercepts "$build/hardening/fork_locks" 1 fault >"$work/fault.out" 2>&1
+rc=$?
+if [ $rc = 0 ] && grep -q 'Invalid free()' "$work/fault.vg" &&
+   grep -q "^hakmem: free(): double free" "$work/fault.out" &&
+   ! grep -q 'error reporting disabled' "$work/fault.vg"; then
+    echo "ok   fault.annotated: a child's double free: memcheck's report, hakmem's line, SIGABRT, no warning about error reporting left disabled"
+else
+    echo "FAIL fault.annotated (exit $rc):"
+    grep -hvE '^==[0-9]+== ?$' "$work/fault.vg" | head -n 30
+    tail -n 5 "$work/fault.out"
+    fail=1
+fi
 grep -h 'arena reserved' "$work/mixed.plain.out" | sed 's/^/note: under valgrind /'
 exit $fail

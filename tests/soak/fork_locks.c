@@ -10,7 +10,13 @@
  * has not exited after CHILD_SECONDS is killed and the program fails
  * (exit 1), printing at which fork.
  *
- * Arguments: forks (default 40).
+ * With "fault" as a second argument, a last child frees a block twice,
+ * which must stop it with SIGABRT after hakmem's report (in tool mode
+ * hakmem finds the fault while valgrind's error reporting is off for its
+ * own accesses: tests/sh/valgrind_stress.sh checks that valgrind does not
+ * see a thread end with it off).
+ *
+ * Arguments: forks (default 40), then optionally "fault".
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -40,6 +46,17 @@ static void *worker(void *arg)
         free(p);
     }
     return NULL;
+}
+
+/* The "fault" child: a double free, which must not return. */
+static void child_double_free(void)
+{
+    char *volatile p = malloc(100);
+    if (!p)
+        _exit(2);
+    free(p);
+    free(p);
+    _exit(3);
 }
 
 /* The child: one block of each size, then out. */
@@ -110,6 +127,22 @@ int main(int argc, char **argv)
     if (failed_at) {
         printf("child of fork %d did not malloc, free and exit within %d s\n", failed_at, CHILD_SECONDS);
         return 1;
+    }
+    if (argc > 2 && !strcmp(argv[2], "fault")) {
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid < 0)
+            return 1;
+        if (pid == 0)
+            child_double_free();
+        int st;
+        while (waitpid(pid, &st, 0) < 0)
+            ;
+        if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGABRT) {
+            printf("the double free in a child did not stop it with SIGABRT: status 0x%x\n", st);
+            return 1;
+        }
+        printf("a child's double free stopped it with SIGABRT; ");
     }
     printf("%d forks while two threads allocate: every child allocated and exited\n", forks);
     return 0;
