@@ -95,6 +95,30 @@ static inline void hak_cache_push(hak_heap_t *h, hak_tcache_t *tc, uintptr_t p, 
     bin->head = p;
 }
 
+/* HAK_TABLE_CLASS_DIFFERS(out, table_class, c) sets out to 1 if the
+ * class the chunk table records differs from the header's. The free fast
+ * path then takes the bin from the table's copy: it sits in a hot line,
+ * while the header may still be a cache miss (a block freed long after it
+ * was allocated, or by another thread), so the push goes ahead and only
+ * the branch waits for the header (larson +4 %, bursts +5-6 %;
+ * docs/BENCHMARKS.md). A plain != would tell the compiler the two are
+ * equal after it, and gcc then takes the header's copy again: on x86-64
+ * the comparison is made in asm, whose flag result says nothing of the
+ * values; elsewhere the plain test stands (same check, same result).
+ * HAK_TABLE_CLASS_REG keeps the table class out of the mid exit's
+ * argument registers: gcc otherwise moves the cache pointer out of its
+ * own (one instruction more on every mid free). A macro, not a function:
+ * the register binding holds only where the variable is the asm's own
+ * operand. */
+#if defined(__x86_64__) && defined(__GCC_ASM_FLAG_OUTPUTS__)
+#define HAK_TABLE_CLASS_REG __asm__("r9")
+#define HAK_TABLE_CLASS_DIFFERS(out, table_class, c) \
+    __asm__("cmpl %1, %2" : "=@ccne"(out) : "r"(c), "r"(table_class))
+#else
+#define HAK_TABLE_CLASS_REG
+#define HAK_TABLE_CLASS_DIFFERS(out, table_class, c) ((out) = (table_class) != (c))
+#endif
+
 /* Frees ptr (any pointer: NULL, mid, large and bad pointers leave the fast
  * path). A small block's slab tag is checked, so a pointer into another
  * class's slab or a large block is reported, and so is an interior pointer
@@ -115,9 +139,17 @@ static inline void hak_fast_free(hak_heap_t *h, hak_tcache_t *tc, void *ptr)
         hak_free_mid(h, tc, ptr, c);
         return;
     }
-    /* Small slabs are one chunk: its table entry holds the slab's tag. */
-    if (HAK_FREE_CHECK_TAG && HAK_UNLIKELY(hak_chunk_tag(h, p) != HAK_SLAB_TAG(h, c)))
+#if HAK_FREE_CHECK_TAG
+    /* Small slabs are one chunk: its table entry holds the slab's tag, the
+     * class keyed. Once the two agree, the bin is taken from the table's
+     * copy of the class (see HAK_TABLE_CLASS_DIFFERS). */
+    register unsigned table_class HAK_TABLE_CLASS_REG = HAK_SLAB_TAG_CLASS(h, hak_chunk_tag(h, p));
+    int differs;
+    HAK_TABLE_CLASS_DIFFERS(differs, table_class, c);
+    if (HAK_UNLIKELY(differs))
         hak_fault("free(): invalid pointer (not in a slab of its header's class)", ptr);
+    c = table_class;
+#endif
 #if HAK_FREE_CHECK_SLAB
     if (HAK_UNLIKELY(!hak_slab_owns(h, p, c)))
         hak_fault("free(): invalid pointer (not the start of a block)", ptr);

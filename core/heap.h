@@ -262,6 +262,8 @@ struct hak_heap {
 #define HAK_HEAP_MAGIC ((uintptr_t)0x48414b4d454d4152ull)
 
 #define HAK_SLAB_TAG(heap, c) ((heap)->slab_key ^ (uint32_t)(c))
+/* The class a slab tag names (any value for a tag that names none). */
+#define HAK_SLAB_TAG_CLASS(heap, tag) ((heap)->slab_key ^ (uint32_t)(tag))
 
 /* Reports exhaustion through hak_plat_out_of_memory; returns NULL for the
  * caller to pass on. */
