@@ -229,7 +229,9 @@ typedef struct hak_heap hak_arena_t;
                                 * from mmap MAP_PRIVATE | MAP_ANONYMOUS);
                                 * without it calloc clears them itself
                                 * (shared or file-backed memory keeps its
-                                * contents through madvise) */
+                                * contents through madvise). Without
+                                * PURGEABLE no page is given back, and this
+                                * flag changes nothing */
 
 /* An arena's settings: those the hosted port reads for the process heap
  * from the environment (README.md, "Settings"), here per arena with no
@@ -237,12 +239,20 @@ typedef struct hak_heap hak_arena_t;
 typedef struct hak_arena_params {
     size_t purge_high;   /* bytes of free, not yet purged chunks that
                           * trigger a purge at once (HAKMEM_PURGE_THRESHOLD;
-                          * only with HAK_ARENA_PURGEABLE) */
+                          * only with HAK_ARENA_PURGEABLE). With decay_ms
+                          * set it is a least bound: the threshold is three
+                          * quarters of the recent peak of bytes in use when
+                          * that is more (a heap that frees and reuses large
+                          * runs keeps them; decay returns what then stays
+                          * unused). A single free run larger than
+                          * purge_high goes back at once either way. */
     size_t purge_low;    /* bytes such a purge leaves: the warm reserve
-                          * (HAKMEM_WARM_RESERVE) */
+                          * (HAKMEM_WARM_RESERVE); with decay_ms set, or
+                          * half the recent peak in use when that is more */
     uint32_t decay_ms;   /* free chunks unused for a whole epoch of this
                           * many milliseconds are purged down to purge_low
-                          * (0: no decay) (HAKMEM_PURGE_DELAY_MS) */
+                          * (0: no decay, and purge_high and purge_low are
+                          * then fixed) (HAKMEM_PURGE_DELAY_MS) */
     uint32_t report;     /* HAK_REPORT_* bits: what the arena prints through
                           * the platform's diagnostic output (hosted:
                           * stderr; bare metal: the console) */
