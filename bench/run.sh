@@ -5,10 +5,10 @@
 # programs). Works from any directory; it cds to the repository root.
 #
 # Environment (all optional):
-#   QUICK=1        short mode (< 2 min): 1 warm-up + 3 runs, smaller sizes,
+#   QUICK=1        short mode (1 to 1.5 min): 1 warm-up + 3 runs, smaller sizes,
 #                  fewer random_mixed/tiny_hot variants, callgrind on 4
 #                  (one random_mixed, one tiny_hot, mid_mixed, burst).
-#                  QUICK and CALLGRIND take 1/yes/true/on or 0/no/false/off
+#                  QUICK and CALLGRIND take 1/y/yes/true/on or 0/n/no/false/off
 #                  (any case; empty = default); anything else is refused.
 #   V=1            a progress line per run (default: one per workload)
 #   RUNS=n         counted runs per allocator and workload (default 5; QUICK 3;
