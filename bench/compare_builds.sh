@@ -30,6 +30,7 @@ set -euo pipefail
 [ $# = 2 ] || { sed -n '2,/^set -/p' "$0" | sed '$d;s/^# \{0,1\}//' >&2; exit 2; }
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 die() { echo "compare_builds: $*" >&2; exit 2; }
+# shellcheck disable=SC2317  # called by run.sh's workload block, evaluated below
 warn() { echo "compare_builds: warning: $*" >&2; }
 # shellcheck source=bench/settings.sh
 . "$ROOT/bench/settings.sh"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # the bounds below are read by the sourcing scripts
 # bench/settings.sh - the checks of the settings that bench/run.sh and
 # bench/compare_builds.sh share; sourced by both (not run). Each check
 # sets its variable to the normalised value or calls `die` (defined by the
@@ -31,6 +32,7 @@ setting_int() {
 # regular expression (bash's [[ =~ ]], which add_case uses).
 setting_regex() {
   local rc=0
+  # shellcheck disable=SC2319  # the status of [[ ]] itself: 2 = bad pattern
   [[ "" =~ ${!1} ]] || rc=$?
   [ "$rc" != 2 ] || die "$1='${!1}' is not a valid extended regular expression (grep -E syntax)"
 }
@@ -57,7 +59,7 @@ setting_python() {
   [ -z "$PYWHY" ] || [ -z "${PYTHON:-}" ] || die "PYTHON='$PYTHON': $PYWHY"
 }
 
-# The bounds, and why:
+# The bounds, and why (read by the scripts that source this file):
 # RUNS: beyond 1000 counted runs a cell takes hours and tells no more.
 SETTING_RUNS_MAX=1000
 # THREADS: the multi-threaded workloads are sized for a few threads per

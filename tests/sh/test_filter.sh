@@ -32,13 +32,14 @@ expect() {
 
 expect "bad pattern (--check)" 2 "T='(' is not a valid grep -E pattern" bash "$runner" --check '('
 expect "bad pattern (runner)" 2 "T='(' is not a valid grep -E pattern" bash "$runner" "$build" '('
-[ "$(grep -c 'not a valid' "$tmp/out")" = 1 ] && ok "bad pattern: said once" ||
-    fail "bad pattern: said $(grep -c 'not a valid' "$tmp/out") times"
+said=$(grep -c 'not a valid' "$tmp/out")
+if [ "$said" = 1 ]; then ok "bad pattern: said once"; else fail "bad pattern: said $said times"; fi
 expect "no test selected" 2 "T='unti/' selects no test; make test-list" bash "$runner" "$build" 'unti/'
 grep -q passed "$tmp/out" && fail "no test selected: a 'passed' line was printed"
 expect "no test selected (--list)" 2 "selects no test" bash "$runner" --list "$build" 'unti/'
 expect "--list" 0 "sh/test_filter" bash "$runner" --list "$build" '^sh/test_filter$'
-[ "$(wc -l <"$tmp/out")" = 1 ] && ok "--list: one name" || fail "--list: $(wc -l <"$tmp/out") lines"
+names=$(wc -l <"$tmp/out")
+if [ "$names" = 1 ]; then ok "--list: one name"; else fail "--list: $names lines"; fi
 expect "valid pattern (--check)" 0 "" bash "$runner" --check '^unit/(alignment|realloc)'
 
 [ $fails = 0 ] && echo "all test filter checks passed"
