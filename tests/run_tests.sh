@@ -40,13 +40,18 @@ if [ $mode = check ]; then
     check_filter "${1:-.}"
     exit 0
 fi
-build=$(cd "${1:-build}" && pwd)
+# The build folder; before the first build only --list can go on (the
+# shell tests need no build to be named).
+if ! build=$(cd "${1:-build}" 2>/dev/null && pwd); then
+    [ $mode = list ] || { echo "no build folder '${1:-build}': run make test-build first" >&2; exit 2; }
+    build=/nonexistent
+fi
 filter=${2:-.}
 check_filter "$filter"
 root=$(cd "$(dirname "$0")/.." && pwd)
 per_test_timeout=${HAK_TEST_TIMEOUT:-300}
 logdir="$build/tests/logs"
-mkdir -p "$logdir"
+[ $mode = list ] || mkdir -p "$logdir"
 passed=0 failed=0 skipped=0
 failures=() skips=()
 

@@ -6,7 +6,8 @@
 #     one message naming T, before any test runs (--check, and the runner);
 #   - a T= that selects no test (a typo: 'unti/') fails with exit 2 and a
 #     message naming T and `make test-list`, instead of "0 passed, 0 failed";
-#   - --list prints the names a valid pattern selects (this test's own).
+#   - --list prints the names a valid pattern selects (this test's own),
+#     also before any build (the shell tests), where running refuses.
 # Runs no test (the runner stops before running, or only lists).
 # Env: BUILD (the build folder), ROOT.
 set -u
@@ -40,6 +41,9 @@ expect "no test selected (--list)" 2 "selects no test" bash "$runner" --list "$b
 expect "--list" 0 "sh/test_filter" bash "$runner" --list "$build" '^sh/test_filter$'
 names=$(wc -l <"$tmp/out")
 if [ "$names" = 1 ]; then ok "--list: one name"; else fail "--list: $names lines"; fi
+expect "--list before any build" 0 "sh/test_filter" bash "$runner" --list "$tmp/no_build" '^sh/test_filter$'
+expect "run without a build folder" 2 "no build folder '$tmp/no_build'" bash "$runner" "$tmp/no_build"
+if [ ! -e "$tmp/no_build" ]; then ok "no build folder: none created"; else fail "the runner created $tmp/no_build"; fi
 expect "valid pattern (--check)" 0 "" bash "$runner" --check '^unit/(alignment|realloc)'
 
 [ $fails = 0 ] && echo "all test filter checks passed"
