@@ -139,12 +139,25 @@ clean:
 # library (libhakmem.so.$(VERSION), its soname link libhakmem.so.0 and the
 # libhakmem.so link for -lhakmem), the static library, hakmem.pc for
 # pkg-config and the man page hakmem(3). make uninstall removes those files.
+# PREFIX, the folders below and DESTDIR must be absolute paths without
+# blanks: other values are refused with a message.
 PREFIX ?= /usr/local
 INCLUDEDIR ?= $(PREFIX)/include
 LIBDIR ?= $(PREFIX)/lib
 MANDIR ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR ?=
+# The folders must be absolute (hakmem.pc records them, and a relative one
+# would land in this tree) and without blanks (neither the recipes nor
+# pkg-config's Cflags/Libs can carry them); DESTDIR, joined in front of
+# them, likewise. Checked before anything is built.
+ifneq ($(filter install uninstall,$(MAKECMDGOALS)),)
+install_dir_error = $(if $(filter-out 1,$(words x$(2)x)),$(error $(1)='$(2)' contains a blank: \
+    install to a path without spaces (hakmem.pc and the make recipes cannot carry one)),$(if \
+    $(filter /%,$(2)),,$(error $(1)='$(2)' is not an absolute path: give one starting with /, e.g. $(1)=$$PWD/$(2))))
+$(foreach v,PREFIX INCLUDEDIR LIBDIR MANDIR PKGCONFIGDIR,$(call install_dir_error,$(v),$($(v))))
+$(if $(DESTDIR),$(call install_dir_error,DESTDIR,$(DESTDIR)))
+endif
 INSTALL_FILES := $(INCLUDEDIR)/hakmem.h $(LIBDIR)/libhakmem.so.$(VERSION) $(LIBDIR)/$(SONAME) \
     $(LIBDIR)/libhakmem.so $(LIBDIR)/libhakmem.a $(PKGCONFIGDIR)/hakmem.pc $(MANDIR)/man3/hakmem.3
 

@@ -33,6 +33,11 @@ BENCH_PEER_PKGS := libmimalloc2.0 libjemalloc2 libtcmalloc-minimal4 gnuplot-nox
 
 # The library first (its own rules decide what is stale), then the
 # programs, then the runner, which re-checks freshness and identity itself.
+# QUICK is checked before anything is built (a typo would otherwise stop
+# the runner only after the whole build).
+ifneq ($(filter bench,$(MAKECMDGOALS)),)
+BENCH_QUICK := $(call flag,QUICK)
+endif
 bench:
 	@echo "build: libraries and benchmark programs ($(BENCH_CC))"
 	$(Q)$(SUBMAKE) lib

@@ -75,8 +75,11 @@ QUICKNOTE=""
 [ "$MODE" != quick ] ||
   QUICKNOTE="QUICK run: ${RUNS:-few} runs per cell, reduced sizes - a smoke test; its figures are rough. Run 'make bench' without QUICK for figures to quote."
 YARD="minimal (outlined): a malloc doing next to nothing - not a competitor but a yardstick: about the most any allocator can reach on that workload; not thread-safe, so single-threaded workloads only."
-KEY1="Workload labels: random_mixed ws=N A-B: N slots, each step frees a random slot or mallocs A-B bytes into it   |   tiny_hot size=N: malloc+free pairs of N bytes   |   larson T=N, mstress T=N: N threads"
-KEY2="xmalloc Pp/Cc: P producer threads malloc, C consumer threads free (every free remote)   |   churn threads=N: N short-lived threads   |   large_realloc 1K-4M: buffers grown by realloc from 1 KiB to 4 MiB   |   fragmentation n=N: N blocks, 90 % freed, refilled"
+# the key to every workload label run.sh writes, a line of the footer each
+KEY1="Workload labels: random_mixed ws=N A-B: N slots, each step frees a random slot or mallocs A-B bytes into it   |   tiny_hot size=N: malloc+free pairs of N bytes   |   mid_mixed ws=N 1K-32K: random_mixed over 1-32 KiB"
+KEY2="burst 16B 400-1600 fifo/random: bursts of 400-1600 mallocs of 16 B, then all freed in order / shuffled   |   larson T=N, mstress T=N: N threads   |   xmalloc Pp/Cc: P producer threads malloc, C consumer threads free (every free remote)"
+KEY3="churn threads=N: N short-lived threads   |   large_realloc 1K-4M: buffers grown by realloc from 1 KiB to 4 MiB   |   fragmentation n=N: N blocks, 90 % freed, refilled   |   large_reuse 300M 5-25M: 300 MiB live in blocks of 5-25 MiB, one replaced per step"
+KEY4="transfer T=N 16-1024: N threads swap blocks through a shared array (nearly every free remote); to 1M: also 1 block in 100 up to 1 MiB   |   py_dict Nk ops: N thousand dict operations in CPython (PYTHONMALLOC=malloc)"
 
 # ---- chart data: a datablock per allocator, bar positions, axis ranges --------
 # layout KIND writes $TMP/KIND.gp (datablocks and plot command) for KIND
@@ -127,7 +130,10 @@ layout() {
       printf "set yrange [%g:%g]\nset xrange [%g:%g]\n", ymin, ymax, -0.55, nc - 0.45
       xt = ""
       for (c = 0; c < nc; c++) {
-        l = esc(label[c]); n = gsub(/ /, "\\n", l)  # program, then a line per parameter
+        # program, then a line per parameter; a program name breaks after
+        # its "_", so that neighbours (random_mixed random_mixed) stay apart
+        l = label[c]; sub(/_/, "_ ", l)
+        l = esc(l); n = gsub(/ /, "\\n", l)
         if (n > xl) xl = n
         xt = xt (c ? ", " : "") "\"" l "\" " c
       }
@@ -205,14 +211,16 @@ set output "$3"
 set lmargin at screen 0.06
 set rmargin at screen 0.985
 set tmargin at screen 0.83
-set bmargin at screen 0.2
+set bmargin at screen 0.24
 set label 1 "$2" at screen 0.5, screen 0.975 center font "sans,15:Bold"
 set label 2 "$SUB" at screen 0.5, screen 0.945 center font "sans,10"
 set label 3 "$SUB2" at screen 0.5, screen 0.922 center font "sans,10"
 set label 4 "$QUICKNOTE" at screen 0.5, screen 0.897 center font "sans,11:Bold" tc rgb "#c00000"
-set label 5 "$KEY1" at screen 0.06, screen 0.045 left font "sans,9"
-set label 6 "$KEY2" at screen 0.06, screen 0.025 left font "sans,9"
-set label 8 "$YARD" at screen 0.06, screen 0.065 left font "sans,9"
+set label 5 "$KEY1" at screen 0.06, screen 0.066 left font "sans,9"
+set label 6 "$KEY2" at screen 0.06, screen 0.049 left font "sans,9"
+set label 9 "$KEY3" at screen 0.06, screen 0.032 left font "sans,9"
+set label 10 "$KEY4" at screen 0.06, screen 0.015 left font "sans,9"
+set label 8 "$YARD" at screen 0.06, screen 0.083 left font "sans,9"
 set key at screen 0.5, screen 0.87 center top horizontal maxrows 1 samplen 2.5 width 1 font "sans,10"
 set xlabel "workload: program and its parameters (explained below)" font "sans,11"
 set xtics nomirror font "sans,10" scale 0
@@ -226,7 +234,7 @@ EOF
   common ratio "Throughput relative to glibc malloc - higher is better" "$PREFIX.png"
   cat <<EOF
 set ylabel "median ops/s / glibc's median ops/s (log scale)" font "sans,11"
-set label 7 "Bars: median of the runs / glibc's median, drawn from 1 (up: faster than glibc, down: slower); number: that ratio; error bar: slowest and fastest run / glibc's median." at screen 0.06, screen 0.085 left font "sans,9"
+set label 7 "Bars: median of the runs / glibc's median, drawn from 1 (up: faster than glibc, down: slower); number: that ratio; error bar: slowest and fastest run / glibc's median." at screen 0.06, screen 0.100 left font "sans,9"
 set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead lw 1.5 lc rgb "#000000" front
 EOF
   cat "$TMP/ratio.gp"
@@ -235,7 +243,7 @@ EOF
   common rss "Peak RSS - lower is better" "$PREFIX-rss.png"
   cat <<EOF
 set ylabel "peak RSS, MiB (log scale)" font "sans,11"
-set label 7 "Bars and numbers: the highest peak RSS (ru_maxrss) of the runs, in MiB - it includes about 1.3 MiB of the process itself; error bar: down to the lowest run's peak." at screen 0.06, screen 0.085 left font "sans,9"
+set label 7 "Bars and numbers: the highest peak RSS (ru_maxrss) of the runs, in MiB - it includes about 1.3 MiB of the process itself; error bar: down to the lowest run's peak." at screen 0.06, screen 0.100 left font "sans,9"
 set format y "%g"
 EOF
   cat "$TMP/rss.gp"

@@ -15,7 +15,8 @@
 #
 # Environment: RUNS=n counted rounds (default 5); CASES=regex only the
 # workloads whose label matches (grep -E, as in run.sh); MODES (default
-# "static preload"); THREADS, QUICK and RUN_TIMEOUT as in run.sh.
+# "static preload", either or both); THREADS, QUICK and RUN_TIMEOUT as in
+# run.sh, checked by the same code (bench/settings.sh).
 #
 # Output on stdout, a Markdown table: per workload and mode, the median
 # ops/s of OLD and of NEW; NEW/OLD, the median of the per-round ratios
@@ -27,17 +28,28 @@
 # not built; 3 a run did not report the intended allocator.
 set -euo pipefail
 [ $# = 2 ] || { sed -n '2,/^set -/p' "$0" | sed '$d;s/^# \{0,1\}//' >&2; exit 2; }
-OLD=$(cd "$1" && pwd) NEW=$(cd "$2" && pwd)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-RUNS=${RUNS:-5} CASES=${CASES:-} MODES=${MODES:-static preload}
+die() { echo "compare_builds: $*" >&2; exit 2; }
+# shellcheck disable=SC2317  # called by run.sh's workload block, evaluated below
+warn() { echo "compare_builds: warning: $*" >&2; }
+# shellcheck source=bench/settings.sh
+. "$ROOT/bench/settings.sh"
+RUNS=${RUNS:-5} CASES=${CASES:-} MODES=${MODES-static preload}
 THREADS=${THREADS:-$(nproc)} RUN_TIMEOUT=${RUN_TIMEOUT:-300}
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "compare_builds: RUNS must be a positive integer" >&2; exit 2; }
-QUICK=${QUICK:-0}
-case ${QUICK,,} in # the spellings run.sh accepts
-  1 | yes | true | on) QUICK=1 ;;
-  0 | no | false | off) QUICK=0 ;;
-  *) echo "compare_builds: QUICK='$QUICK' is not a yes/no value: use 1, yes, true, on or 0, no, false, off" >&2; exit 2 ;;
-esac
+setting_flag QUICK 0
+setting_int RUNS 1 "$SETTING_RUNS_MAX"
+setting_int THREADS 1 "$SETTING_THREADS_MAX" "the workloads are sized for a few threads per CPU"
+setting_int RUN_TIMEOUT 1 "$SETTING_TIMEOUT_MAX" "seconds; no run goes without a limit"
+setting_regex CASES
+setting_python
+[ -n "${MODES// /}" ] || die "MODES is empty: give static, preload or both"
+for m in $MODES; do
+  case $m in static | preload) ;; *) die "MODES='$MODES': unknown mode '$m' (the modes: static preload)" ;; esac
+done
+for t in "$1" "$2"; do
+  [ -d "$t" ] || die "$t: no such directory (OLD_TREE and NEW_TREE are checkouts of this repository)"
+done
+OLD=$(cd "$1" && pwd) NEW=$(cd "$2" && pwd)
 for t in "$OLD" "$NEW"; do
   for f in build/libhakmem.so build/bench/fragmentation build/bench/fragmentation_static; do
     [ -e "$t/$f" ] || { echo "compare_builds: $t/$f missing: run 'make lib bench-build' there" >&2; exit 2; }

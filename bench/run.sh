@@ -5,13 +5,16 @@
 # programs). Works from any directory; it cds to the repository root.
 #
 # Environment (all optional):
-#   QUICK=1        short mode (< 2 min): 1 warm-up + 3 runs, smaller sizes,
-#                  fewer random_mixed/tiny_hot variants, callgrind on 3.
-#                  QUICK and CALLGRIND take 1/yes/true/on or 0/no/false/off
+#   QUICK=1        short mode (1 to 1.5 min): 1 warm-up + 3 runs, smaller sizes,
+#                  fewer random_mixed/tiny_hot variants, callgrind on 4
+#                  (one random_mixed, one tiny_hot, mid_mixed, burst).
+#                  QUICK and CALLGRIND take 1/y/yes/true/on or 0/n/no/false/off
 #                  (any case; empty = default); anything else is refused.
 #   V=1            a progress line per run (default: one per workload)
-#   RUNS=n         counted runs per allocator and workload (default 5; QUICK 3)
-#   THREADS=n      threads for the multi-threaded workloads (default nproc)
+#   RUNS=n         counted runs per allocator and workload (default 5; QUICK 3;
+#                  at most 1000)
+#   THREADS=n      threads for the multi-threaded workloads (default nproc;
+#                  1 to 256)
 #   ALLOCS="..."   allocators, from: system hakmem-preload hakmem-static
 #                  mimalloc jemalloc tcmalloc minimal (default: all of them
 #                  that are installed; must include system). "minimal" is
@@ -22,12 +25,19 @@
 #                  only (random_mixed, tiny_hot, mid_mixed, burst,
 #                  py_dict).
 #   PYTHON=cmd     interpreter of the py_dict workload (default python3; it
-#                  runs with PYTHONMALLOC=malloc, see bench/py_dict.py)
-#   CASES=regex    only workloads whose label matches (grep -E)
+#                  runs with PYTHONMALLOC=malloc, see bench/py_dict.py).
+#                  Without python3 py_dict is skipped; a PYTHON that was
+#                  given and does not run stops the suite
+#   CASES=regex    only workloads whose label matches (grep -E syntax; a
+#                  pattern that is not valid, or matches nothing, is refused)
 #   CALLGRIND=0    skip the instructions-per-op measurement (default 1)
 #   OUT=dir        output directory (default bench/results, which git
-#                  ignores except for the results docs/BENCHMARKS.md cites)
-#   RUN_TIMEOUT=s  per-process time limit (default 300)
+#                  ignores except for the results docs/BENCHMARKS.md cites);
+#                  created if missing, refused if it cannot be written
+#   RUN_TIMEOUT=s  per-process time limit in seconds (default 300; 1 to
+#                  86400: there is no "no limit")
+# The checks of these settings (bench/settings.sh) come before anything
+# runs; a bad value exits 2.
 #
 # Output, named after the start time and mode so that no run overwrites
 # another (NAME = <YYYY-MM-DD>_<HHMMSS>_<full|quick>): Markdown table on
@@ -44,20 +54,11 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 die() { echo "run.sh: error: $*" >&2; exit 2; }
 warn() { echo "run.sh: warning: $*" >&2; }
-# flag NAME DEFAULT: sets the variable NAME to 1 or 0 from its usual
-# spellings (empty or unset: DEFAULT); dies on anything else, so that a
-# typo cannot silently select the other mode.
-flag() {
-  local v=${!1:-$2}
-  case ${v,,} in
-    1 | y | yes | true | on) printf -v "$1" 1 ;;
-    0 | n | no | false | off) printf -v "$1" 0 ;;
-    *) die "$1='${!1}' is not a yes/no value: use 1, y, yes, true, on or 0, n, no, false, off" ;;
-  esac
-}
-flag QUICK 0
-flag CALLGRIND 1
-flag V 0
+# shellcheck source=bench/settings.sh
+. bench/settings.sh
+setting_flag QUICK 0
+setting_flag CALLGRIND 1
+setting_flag V 0
 VERBOSE=$V
 RUNS=${RUNS:-$([ "$QUICK" = 1 ] && echo 3 || echo 5)}
 THREADS=${THREADS:-$(nproc)}
@@ -74,8 +75,12 @@ MODE=$([ "$QUICK" = 1 ] && echo quick || echo full)
 TMP=$(mktemp -d /tmp/hakbench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer (got '$RUNS')"
-[[ $THREADS =~ ^[1-9][0-9]*$ ]] || die "THREADS must be a positive integer (got '$THREADS')"
+setting_int RUNS 1 "$SETTING_RUNS_MAX"
+setting_int THREADS 1 "$SETTING_THREADS_MAX" "the workloads are sized for a few threads per CPU"
+setting_int RUN_TIMEOUT 1 "$SETTING_TIMEOUT_MAX" "seconds; no run goes without a limit"
+setting_regex CASES
+setting_python
+mkdir -p "$OUT" 2>/dev/null && [ -w "$OUT" ] || die "OUT='$OUT': cannot create or write to that directory"
 
 # set_alloc ALLOC PROG: sets PRE (library to LD_PRELOAD, "" for none), EXE
 # (binary to run: for py_dict the interpreter, $PY of the workload block)
@@ -197,8 +202,12 @@ fi
 lib_stamp() { stat -c '%Y %s' "$HAKSO" "$HAKA" 2>/dev/null | tr '\n' ' '; }
 STAMP=$(lib_stamp)
 read -r LOAD _ </proc/loadavg
-if awk -v l="$LOAD" -v n="$(nproc)" 'BEGIN { exit !(l > n / 4) }'; then
-  warn "load average is $LOAD on $(nproc) CPUs - other work will add noise to the numbers"
+# More than half a runnable process per CPU, on average over the last
+# minute, means the runs will share their CPUs with other work: the
+# ops/s figures get noisy (the Ir/op column does not).
+if awk -v l="$LOAD" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
+  warn "load average is $LOAD on $(nproc) CPUs (above 0.5 per CPU): other processes compete" \
+       "for the CPUs, so the ops/s figures will be noisy (Ir/op is not affected)"
 fi
 if [ "$CALLGRIND" = 1 ] && ! command -v valgrind >/dev/null; then
   warn "valgrind not installed (apt-get install valgrind); Ir/op column left empty"
@@ -221,8 +230,6 @@ else
   WSS="400 8192" RANGES="16-128 16-1039 1-4096" SIZES="16 64 256 1024" CGRM=all CGTH=all CGN=200000
   MM=10000000 TR="20 1000000" PYD="600000 400000" BU=10000 BUO="0 2"
 fi
-# the interpreter itself, not a wrapper (pyenv shims are scripts)
-PY=$(${PYTHON:-python3} -c 'import sys; print(sys.executable)' 2>/dev/null) || PY=""
 for ws in $WSS; do
   for range in $RANGES; do
     cg=""; [[ $CGRM == all || $CGRM == "$ws $range" ]] && cg="$CGN $ws 1 ${range/-/ }"
@@ -250,7 +257,7 @@ add_case "transfer T=4 to 1M" transfer "4 $TR 1024 16 1024 100 1048576" ""
 if [ -n "$PY" ]; then
   add_case "py_dict $((${PYD% *} / 1000))k ops" py_dict "$ROOT/bench/py_dict.py $PYD 1" ""
 else
-  echo "run.sh: warning: ${PYTHON:-python3} not found (PYTHON=...); py_dict skipped" >&2
+  warn "$PYWHY (PYTHON=...); py_dict skipped"
 fi
 NC=${#C_LABEL[@]}
 [ "$NC" -gt 0 ] || die "CASES='$CASES' matches no workload"
@@ -263,7 +270,6 @@ for ((c = 0; c < NC; c++)); do
   done
 done
 
-mkdir -p "$OUT"
 NAME=${DATE}_${HMS}_$MODE
 [ ! -e "$OUT/$NAME.tsv" ] || NAME+=_$$
 RAW="$OUT/$NAME.tsv" MD="$OUT/$NAME.md" PNG="$OUT/$NAME.png"
@@ -377,7 +383,7 @@ hakver=$(awk -F'\t' '$2 ~ /^hakmem/ && $3 ~ /^[0-9]/' "$RAW" | tr ' ' '\n' | sed
     echo
   fi
   echo "- machine: $MACHINE"
-  echo "- allocators: $ALLOCS${hakver:+ (hakmem: $hakver, commit $COMMIT)}"
+  echo "- allocators: $ALLOCS${hakver:+ (hakmem: version ${hakver#hakmem_}, commit $COMMIT)}"
   [ -z "$PEERS" ] || echo "  - $PEERS"
   echo "- $RUNS counted runs per cell after 1 warm-up round, allocators interleaved; threads=$THREADS;" \
        "load average at start $LOAD"

@@ -183,8 +183,13 @@ $(foreach t,$(FS_TARGETS),$(eval $(call FS_TARGET_RULES,$(t))))
 .PHONY: fs-images fs-size
 # With the images: the riscv64 -Os FS_MIN_OPTS core objects, whose code
 # size tests/sh/fs_size.sh holds to its limit.
+# Then a line per target naming its images (FS_IMAGES_QUIET=1: none, for
+# make test's one line per step).
 fs-images: $(foreach t,$(FS_TARGETS),$(FS_OUT)/$(t)/run.conf) \
     $(if $(filter riscv64,$(FS_TARGETS)),$(FS_CORE_OBJ_riscv64_osmin))
+	@$(if $(FS_IMAGES_QUIET),:,$(foreach t,$(FS_TARGETS),echo "fs-images: $(FS_OUT)/$(t)/:" \
+	    $$(sed -n 's/^image \([^ ]*\) .*/\1/p' $(FS_OUT)/$(t)/run.conf) \
+	    "(run them: freestanding/run_qemu.sh $(t))";))
 
 # Code sizes (freestanding/size.sh): the objects of the core and of the
 # port (without its tests), and the core's share of a linked image that
@@ -201,7 +206,7 @@ define FS_SIZE_RULES
 $(FS_OUT)/$(1)/size/minimal_$(2).elf: $$(FS_CORE_OBJ_$(1)_$(2)) $$(FS_PORT_OBJ_$(1)_$(2)) \
         $(FS_OUT)/$(1)/$(2)/freestanding/size/minimal.o $$(FS_LDSCRIPT_$(1))
 	@mkdir -p $$(@D)
-	$$(FS_LD) -T $$(FS_LDSCRIPT_$(1)) --gc-sections -Map=$$@.map -o $$@ $$(filter %.o,$$^)
+	$$(Q)$$(FS_LD) -T $$(FS_LDSCRIPT_$(1)) --gc-sections -Map=$$@.map -o $$@ $$(filter %.o,$$^)
 endef
 $(foreach t,$(FS_TARGETS),$(foreach v,$(FS_SIZE_VARIANTS),$(eval $(call FS_SIZE_RULES,$(t),$(v)))))
 
@@ -222,7 +227,7 @@ ifeq ($(FS_MISSING),)
 test-build: fs-images
 build-step-fs:
 	@echo "build: bare-metal images for $(FS_TARGETS) ($(FS_CC), $(FS_LD))"
-	$(Q)$(SUBMAKE) fs-images
+	$(Q)$(SUBMAKE) fs-images FS_IMAGES_QUIET=1
 else
 build-step-fs:
 	@echo "build: bare-metal images: not built, $(FS_MISSING)"

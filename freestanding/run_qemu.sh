@@ -3,7 +3,8 @@
 # UART reports into one verdict (freestanding/README.md).
 #   freestanding/run_qemu.sh TARGET [port|core]
 # port: the port's images (hakmem_test*.elf); core: the core tests
-# (core_tests.elf); neither: all.
+# (core_tests.elf); all (the default): both. Another word, or a TARGET
+# without freestanding/TARGET/, exits 2.
 # BUILD (the build folder, set by tests/run_tests.sh) holds
 # fs/TARGET/run.conf, written by freestanding.mk: the QEMU command, its
 # package, one line per image: "image FILE CPUS TEST...", and for an image
@@ -11,16 +12,25 @@
 # Each image must exit QEMU with status 0, print a PASS (or SKIP) line for
 # every test named ("PASS TARGET TEST ..." from the port's runner, "PASS
 # TEST - ..." from the core tests' harness), and no FAIL line. Exit 0: all images pass; 77: no image
-# built or no QEMU (the reason on the last line); 1: a failure.
+# built or no QEMU (the reason on the last line); 1: a failure; 2: bad
+# arguments.
 set -u
-target=${1:?usage: run_qemu.sh TARGET [port|core]}
+usage="usage: run_qemu.sh TARGET [port|core|all]"
+[ $# -ge 1 ] && [ $# -le 2 ] || { echo "$usage" >&2; exit 2; }
+target=$1
 which=${2:-all}
 case $which in
 port) pick='^hakmem_test' ;;
 core) pick='^core_tests' ;;
-*) pick=. ;;
+all) pick=. ;;
+*) echo "run_qemu.sh: unknown image set '$which': port, core or all (the default); $usage" >&2; exit 2 ;;
 esac
 root=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+if [ ! -d "$root/freestanding/$target" ] || [[ $target == */* ]] || [ -z "$target" ]; then
+    echo "run_qemu.sh: unknown target '$target': one of" \
+         "$(cd "$root/freestanding" && for d in */arch.c */start.S; do echo "${d%%/*}"; done | sort -u | paste -sd' ')" >&2
+    exit 2
+fi
 build=${BUILD:-$root/build}
 dir=$build/fs/$target
 conf=$dir/run.conf

@@ -62,8 +62,18 @@ test-build-host: $(DEBUG_BIN)
 -include tests/core.mk
 
 # The steps (the later .mk files add theirs), then the runner. T=regex
-# selects tests by name.
-test: test-deps
+# selects tests by name: a pattern grep -E refuses stops before any build,
+# one that selects no test fails after it (make test-list: the names).
+.PHONY: test-check-filter test-list
+test-check-filter:
+	@tests/run_tests.sh --check '$(T)'
+
+test: test-check-filter test-deps
 	@mkdir -p $(dir $(NOT_BUILT)) && : >$(NOT_BUILT)
 	$(Q)$(foreach s,$(TEST_STEPS),$(SUBMAKE) $(s) &&) true
 	$(Q)tests/run_tests.sh $(BUILD) '$(T)'
+
+# The names `make test` runs (those T=regex selects), from what is built:
+# after `make test-build`, every test; before it, the shell tests only.
+test-list: test-check-filter
+	$(Q)tests/run_tests.sh --list $(BUILD) '$(T)'

@@ -17,7 +17,10 @@
 #   - the man page names every function of hakmem.h and every HAKMEM_
 #     environment variable the hosted port reads, and formats without a
 #     warning (when groff is installed);
-#   - make uninstall removes those files and nothing else.
+#   - make uninstall removes those files and nothing else;
+#   - a relative PREFIX (or LIBDIR, DESTDIR) and one with a blank are
+#     refused with a message naming the setting, before anything is built
+#     or installed (no stray folder in the source tree).
 # Skipped (77) without pkg-config; the static part is skipped without
 # libc.a (libc6-dev).
 # Env: BUILD=<abs build dir>, ROOT (from tests/run_tests.sh).
@@ -143,4 +146,25 @@ left=$(cd "$prefix" && find . ! -type d | sed 's|^\./||' | sort)
 mk uninstall PREFIX=/opt/hak DESTDIR="$tmp/stage" >/dev/null 2>&1
 [ -z "$(find "$tmp/stage" ! -type d)" ] || bad "make uninstall DESTDIR=... left files"
 [ $fail -eq 0 ] && echo "ok   make uninstall removed exactly the installed files"
+
+before=$(ls -a "$root")
+refused() { # TEXT SETTING...: make install with them stops, saying TEXT
+    local text=$1 rc=0; shift
+    (cd "$tmp" && mk install "$@") >"$tmp/refused.log" 2>&1 || rc=$?
+    if [ $rc != 0 ] && grep -qF -- "$text" "$tmp/refused.log" && ! grep -q '^install:' "$tmp/refused.log"; then
+        echo "ok   make install $*: refused: $text"
+    else
+        bad "make install $*: exit $rc, not refused with \"$text\": $(head -n 3 "$tmp/refused.log")"
+    fi
+}
+refused "PREFIX='relprefix' is not an absolute path" PREFIX=relprefix
+refused "PREFIX='$tmp/x space' contains a blank" PREFIX="$tmp/x space"
+refused "LIBDIR='lib' is not an absolute path" PREFIX="$tmp/p2" LIBDIR=lib
+refused "DESTDIR='stage' is not an absolute path" PREFIX=/opt/hak DESTDIR=stage
+refused "DESTDIR='$tmp/a b' contains a blank" PREFIX=/opt/hak DESTDIR="$tmp/a b"
+(cd "$tmp" && mk uninstall PREFIX=relprefix) >"$tmp/refused.log" 2>&1 &&
+    bad "make uninstall PREFIX=relprefix was not refused"
+[ "$(ls -a "$root")" = "$before" ] || bad "a refused install left something in $root"
+[ ! -e "$tmp/x space" ] && [ ! -e "$tmp/x" ] && [ ! -e "$tmp/p2" ] && [ ! -e "$tmp/a b" ] ||
+    bad "a refused install created folders"
 exit $fail

@@ -10,7 +10,8 @@
 #     naming the variable and its value, and builds nothing; so does
 #     DEBUG=maybe;
 #   - VALGRIND=yes without valgrind/memcheck.h stops the build with a
-#     message naming the header (checked only where it is missing).
+#     message naming the header (checked only where it is missing);
+#   - make bench QUICK=maybe stops before building anything.
 # Builds one object (hosted/tool.c) per value, in a folder of its own.
 # Env: BUILD (unused: the builds go to a temporary folder), ROOT.
 set -u
@@ -85,6 +86,19 @@ for setting in VALGRIND=maybe VALGRIND=2 VALGRIND=disabled DEBUG=maybe; do
         fail "$setting: exit $rc, not refused with a message naming it:"; sed 's/^/    | /' "$tmp/log$n" | head -n 5
     fi
 done
+
+# make bench checks QUICK before it builds anything (the build comes first
+# in its recipe, and the runner would refuse the value only after it)
+n=$((n + 1))
+dir=$tmp/b$n
+make -s -C "$root" --no-print-directory BUILD="$dir" QUICK=maybe bench >"$tmp/log$n" 2>&1
+rc=$?
+if [ $rc != 0 ] && grep -qF "QUICK=maybe: use 1 or 0" "$tmp/log$n" && [ ! -e "$dir" ] &&
+    ! grep -q '^build:' "$tmp/log$n"; then
+    ok "make bench QUICK=maybe: refused before building"
+else
+    fail "make bench QUICK=maybe: exit $rc, not refused before building:"; sed 's/^/    | /' "$tmp/log$n" | head -n 5
+fi
 
 [ $fails = 0 ] && echo "all make option checks passed"
 exit $((fails > 0))
