@@ -176,27 +176,6 @@ if [[ " $ALLOCS " == *" minimal "* ]]; then
 fi
 [[ " $ALLOCS " == *" system "* ]] || die "ALLOCS must include system (the ratio baseline)"
 
-# ---- refuse missing or stale binaries ---------------------------------------
-PROGS+=" mid_mixed transfer burst large_reuse" # bench/py_dict.py is run as it is, by $PY
-for prog in $PROGS; do
-  [ -x "$BIN/$prog" ] || die "$BIN/$prog missing - run 'make bench-build'"
-  for src in "bench/$prog.c" bench/bench_util.c bench/bench_util.h; do
-    [ "$BIN/$prog" -nt "$src" ] || die "$BIN/$prog is older than $src - run 'make bench-build'"
-  done
-done
-if [[ " $ALLOCS " == *" hakmem-"* ]]; then
-  for lib in "$HAKSO" "$HAKA"; do
-    [ -e "$lib" ] || die "$lib missing - run 'make bench' (it builds the library first), or leave hakmem out of ALLOCS"
-    newer=$(find core hosted platform include -type f -newer "$lib" 2>/dev/null | head -n3 | tr '\n' ' ')
-    [ -z "$newer" ] || die "$lib is stale: older than $newer- run 'make lib' (or 'make bench')"
-  done
-  if [[ " $ALLOCS " == *" hakmem-static "* ]]; then
-    for prog in $PROGS; do
-      [ -x "$BIN/${prog}_static" ] && [ "$BIN/${prog}_static" -nt "$HAKA" ] ||
-        die "$BIN/${prog}_static missing or older than $HAKA - run 'make bench-build'"
-    done
-  fi
-fi
 # lib_stamp: mtime and size of the hakmem libraries, to notice a rebuild
 # in the middle of the run (the numbers would then mix two versions).
 lib_stamp() { stat -c '%Y %s' "$HAKSO" "$HAKA" 2>/dev/null | tr '\n' ' '; }
@@ -261,6 +240,28 @@ else
 fi
 NC=${#C_LABEL[@]}
 [ "$NC" -gt 0 ] || die "CASES='$CASES' matches no workload"
+
+# ---- refuse missing or stale binaries ---------------------------------------
+PROGS+=" mid_mixed transfer burst large_reuse" # bench/py_dict.py is run as it is, by $PY
+for prog in $PROGS; do
+  [ -x "$BIN/$prog" ] || die "$BIN/$prog missing - run 'make bench-build'"
+  for src in "bench/$prog.c" bench/bench_util.c bench/bench_util.h; do
+    [ "$BIN/$prog" -nt "$src" ] || die "$BIN/$prog is older than $src - run 'make bench-build'"
+  done
+done
+if [[ " $ALLOCS " == *" hakmem-"* ]]; then
+  for lib in "$HAKSO" "$HAKA"; do
+    [ -e "$lib" ] || die "$lib missing - run 'make bench' (it builds the library first), or leave hakmem out of ALLOCS"
+    newer=$(find core hosted platform include -type f -newer "$lib" 2>/dev/null | head -n3 | tr '\n' ' ')
+    [ -z "$newer" ] || die "$lib is stale: older than $newer- run 'make lib' (or 'make bench')"
+  done
+  if [[ " $ALLOCS " == *" hakmem-static "* ]]; then
+    for prog in $PROGS; do
+      [ -x "$BIN/${prog}_static" ] && [ "$BIN/${prog}_static" -nt "$HAKA" ] ||
+        die "$BIN/${prog}_static missing or older than $HAKA - run 'make bench-build'"
+    done
+  fi
+fi
 TOTAL=0
 for ((c = 0; c < NC; c++)); do
   for a in $ALLOCS; do
