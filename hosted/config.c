@@ -10,6 +10,11 @@
  *   HAKMEM_VALGRIND         annotations for valgrind: auto, yes, no
  *   HAKMEM_VERBOSE          yes: print the settings in force at start
  *
+ * In a program that runs in secure-execution mode (setuid, setgid or with
+ * file capabilities: AT_SECURE), every HAKMEM_* variable is ignored, as
+ * glibc ignores MALLOC_*: the environment is its caller's, who may not
+ * choose the files the program writes or what it prints.
+ *
  * README.md has the table of defaults and ranges. Yes/no values are the
  * words the Makefile takes too (1/0, yes/no, true/false, on/off, y/n, in
  * any case); byte counts take the usual unit spellings (parse_bytes). An
@@ -26,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <time.h>
 #include <unistd.h>
 #include "hosted.h"
@@ -346,21 +352,15 @@ static void print_settings(const hak_hosted_config_t *cfg)
         hak_plat_write(text, (size_t)n);
 }
 
-static void load(void)
+/* Every HAKMEM_* variable, read, checked and shown (HAKMEM_VERBOSE). */
+static void read_all(hak_hosted_config_t *cfg)
 {
-    hak_hosted_config_t *cfg = &hak_hosted_config;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    cfg->start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    snprintf(cfg->program, sizeof cfg->program, "%s",
-             program_invocation_short_name && *program_invocation_short_name
-                 ? program_invocation_short_name : "?");
     check_names();
     read_delay(cfg);
     read_bytes("HAKMEM_PURGE_THRESHOLD", O_HIGH, &cfg->heap.purge_high, HAK_PURGE_HIGH);
     read_bytes("HAKMEM_WARM_RESERVE", O_LOW, &cfg->heap.purge_low, HAK_PURGE_LOW);
     if (cfg->heap.purge_low > cfg->heap.purge_high) {
-        char a[64], b[64];
+        char a[64];
         if (origin[O_LOW] == SET) {
             warn("HAKMEM_WARM_RESERVE=%s is above the purge threshold, %s: using the threshold",
                  getenv("HAKMEM_WARM_RESERVE"), show_bytes(cfg->heap.purge_high, a, sizeof a));
@@ -370,12 +370,30 @@ static void load(void)
              * reserve follows it down. */
             cfg->heap.purge_low = cfg->heap.purge_high / 2u;
             origin[O_LOW] = "default: half the threshold set";
-            (void)b;
         }
     }
     read_stats(cfg);
     cfg->valgrind = read_switch("HAKMEM_VALGRIND", O_VALGRIND, "auto", "auto");
     cfg->verbose = read_switch("HAKMEM_VERBOSE", O_VERBOSE, NULL, "0") == 1;
+}
+
+static void load(void)
+{
+    hak_hosted_config_t *cfg = &hak_hosted_config;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    cfg->start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    snprintf(cfg->program, sizeof cfg->program, "%s",
+             program_invocation_short_name && *program_invocation_short_name
+                 ? program_invocation_short_name : "?");
+    /* The name is argv[0], the caller's choice: a control character in it
+     * (a newline) must not start a line of its own in a report. */
+    for (char *c = cfg->program; *c; c++)
+        if ((unsigned char)*c < 0x20u || *c == 0x7f)
+            *c = '?';
+    /* Secure execution (AT_SECURE): the defaults, silently. */
+    if (!getauxval(AT_SECURE))
+        read_all(cfg);
     hak_hosted_tool_detect(cfg->valgrind);
     hak_hosted_report_start();
     if (cfg->verbose)

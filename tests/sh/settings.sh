@@ -26,6 +26,8 @@
 #     (10k = 10KB = 10KiB = 10Ki = 10240), and B alone; 10x, k, -1, 10kbb,
 #     10ib, a value past 2^64 and more than 1T get a warning;
 #   - HAKMEM_VERBOSE=1 prints the settings in force, set ones marked;
+#   - the program's name (argv[0]) cannot put a line of its own in a report:
+#     control characters in it are shown as '?';
 #   - the settings take effect: HAKMEM_PURGE_THRESHOLD/HAKMEM_WARM_RESERVE
 #     make a free of 16 MiB go back at once, HAKMEM_PURGE_DELAY_MS=0 keeps
 #     it, HAKMEM_PURGE_DELAY_MS=100 returns it within half a second.
@@ -284,6 +286,14 @@ if grep -qE '^hakmem [0-9.]+: settings of prog \(pid [0-9]+\)$' "$tmp/v" &&
     ok "HAKMEM_VERBOSE=1: the settings in force"
 else
     fail "HAKMEM_VERBOSE=1:"; sed 's/^/    | /' "$tmp/v" | head -n 12
+fi
+
+# 5b. the program's name
+HAKMEM_STATS=$tmp/inj.txt bash -c 'exec -a "$1" "$2"' _ $'x\nINJECTED line\r' "$prog" >/dev/null 2>"$tmp/ei"
+if grep -q '^INJECTED' "$tmp/inj.txt" || ! grep -qE '^hakmem [0-9.]+ statistics: program x\?INJECTED line\?, pid' "$tmp/inj.txt"; then
+    fail "argv[0] with a newline: the report's lines:"; head -n 3 "$tmp/inj.txt" | sed 's/^/    | /'
+else
+    ok "argv[0] with a newline and a CR: shown as '?', no line of its own"
 fi
 
 # 6. effects
