@@ -76,6 +76,10 @@ void hak_hosted_config_load(void) HAK_INTERNAL;
  * are read. */
 void hak_hosted_report_start(void) HAK_INTERNAL;
 
+/* In a child after fork: closes the copy of stderr kept for the report
+ * (report.c), so that it does not outlive the child's own descriptors. */
+void hak_hosted_report_forget(void) HAK_INTERNAL;
+
 /* Decides, once, whether the process heap runs in tool mode (tool.c):
  * always in an AddressSanitizer build; under valgrind as `setting` says
  * (-1: when the tool tracks the heap, 0: never, 1: always). */

@@ -141,6 +141,7 @@ static void after_fork_child(void)
 {
     __atomic_store_n(&forking, 0, __ATOMIC_RELEASE);
     hak_hosted_purger_forget();
+    hak_hosted_report_forget();
     hak_hosted_tool_fork(2);
     hak_lock_reset(&list_lock);
     hak_heap_reset_locks(&hak_hosted_heap);

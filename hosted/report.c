@@ -34,7 +34,11 @@
  * still that file, else to the copy if that is. Otherwise nothing is
  * written. The copy keeps stderr's file open while the program runs (only
  * with HAKMEM_STATS=1); it takes a high descriptor number, out of the way
- * of programs that expect their first open() to return 3. */
+ * of programs that expect their first open() to return 3. A forked child
+ * closes its copy at once (hak_hosted_report_forget): a daemon that
+ * closes descriptors 0 to 2 must not keep its caller's pipe or terminal
+ * open; such a child writes its table only to a descriptor 2 that is
+ * still the same file. */
 static int err_copy = -1;
 static dev_t err_dev;
 static ino_t err_ino;
@@ -55,6 +59,14 @@ void hak_hosted_report_start(void)
     err_copy = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 256);
     if (err_copy < 0)
         err_copy = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 10);
+}
+
+void hak_hosted_report_forget(void)
+{
+    if (err_copy >= 0) {
+        close(err_copy);
+        err_copy = -1;
+    }
 }
 
 /* Room for the header, 85 rows and the totals (about 11 KiB). */

@@ -28,6 +28,9 @@
 #   - HAKMEM_VERBOSE=1 prints the settings in force, set ones marked;
 #   - the program's name (argv[0]) cannot put a line of its own in a report:
 #     control characters in it are shown as '?';
+#   - HAKMEM_STATS=1: a forked child that closes descriptors 0 to 2 (a
+#     daemon) holds no descriptor of its parent's stderr, so a caller
+#     reading that pipe is not kept waiting;
 #   - the settings take effect: HAKMEM_PURGE_THRESHOLD/HAKMEM_WARM_RESERVE
 #     make a free of 16 MiB go back at once, HAKMEM_PURGE_DELAY_MS=0 keeps
 #     it, HAKMEM_PURGE_DELAY_MS=100 returns it within half a second.
@@ -45,9 +48,11 @@ for v in $(env | sed -n 's/^\(HAKMEM_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; d
 
 cat >"$tmp/prog.c" <<'EOF'
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,6 +74,35 @@ int main(int argc, char **argv)
         return 2;
     if (!strcmp(mode, "_exit"))
         _exit(0);
+    if (!strcmp(mode, "daemon")) {
+        /* The child closes 0 to 2, then writes how many descriptors it
+         * still holds on stderr's file into argv[2]. */
+        pid_t c = fork();
+        if (c == 0) {
+            struct stat err, st;
+            if (fstat(2, &err) != 0)
+                _exit(1);
+            setsid();
+            close(0);
+            close(1);
+            close(2);
+            int open_fds = 0;
+            DIR *d = opendir("/proc/self/fd");
+            for (struct dirent *e; d && (e = readdir(d));)
+                open_fds += e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d) &&
+                            fstat(atoi(e->d_name), &st) == 0 && st.st_dev == err.st_dev &&
+                            st.st_ino == err.st_ino;
+            if (d)
+                closedir(d);
+            FILE *f = fopen(argv[2], "w");
+            if (f) {
+                fprintf(f, "%d\n", d ? open_fds : -1);
+                fclose(f);
+            }
+            _exit(0);
+        }
+        waitpid(c, NULL, 0);
+    }
     if (!strcmp(mode, "closeerr"))
         atexit(close_stderr);
     if (!strcmp(mode, "fork")) {
@@ -294,6 +328,14 @@ if grep -q '^INJECTED' "$tmp/inj.txt" || ! grep -qE '^hakmem [0-9.]+ statistics:
     fail "argv[0] with a newline: the report's lines:"; head -n 3 "$tmp/inj.txt" | sed 's/^/    | /'
 else
     ok "argv[0] with a newline and a CR: shown as '?', no line of its own"
+fi
+
+# 5c. a daemon child
+HAKMEM_STATS=1 "$prog" daemon "$tmp/daemon_fds" >/dev/null 2>"$tmp/ed"
+if [ "$(cat "$tmp/daemon_fds" 2>/dev/null)" = 0 ]; then
+    ok "HAKMEM_STATS=1, a forked child closes 0 to 2: no descriptor of stderr's file left open"
+else
+    fail "HAKMEM_STATS=1, a forked child closed 0 to 2 and still holds $(cat "$tmp/daemon_fds" 2>/dev/null) descriptor(s) of stderr's file"
 fi
 
 # 6. effects
