@@ -31,6 +31,11 @@
 #   - HAKMEM_STATS=1: a forked child that closes descriptors 0 to 2 (a
 #     daemon) holds no descriptor of its parent's stderr, so a caller
 #     reading that pipe is not kept waiting;
+#   - HAKMEM_STATS=<a FIFO> no process reads: the program exits at once,
+#     with one warning; with a reader, the table goes through; /dev/full:
+#     one warning at exit; a folder: one warning at start, worded like the
+#     others ("HAKMEM_STATS=...: ...: no statistics (the default)"); a value
+#     of 600 characters: the warning is cut in the value, not in its reason;
 #   - the settings take effect: HAKMEM_PURGE_THRESHOLD/HAKMEM_WARM_RESERVE
 #     make a free of 16 MiB go back at once, HAKMEM_PURGE_DELAY_MS=0 keeps
 #     it, HAKMEM_PURGE_DELAY_MS=100 returns it within half a second.
@@ -336,6 +341,57 @@ if [ "$(cat "$tmp/daemon_fds" 2>/dev/null)" = 0 ]; then
     ok "HAKMEM_STATS=1, a forked child closes 0 to 2: no descriptor of stderr's file left open"
 else
     fail "HAKMEM_STATS=1, a forked child closed 0 to 2 and still holds $(cat "$tmp/daemon_fds" 2>/dev/null) descriptor(s) of stderr's file"
+fi
+
+# 5d. FIFOs, devices, folders, long values
+mkfifo "$tmp/fifo"
+start=$(date +%s)
+timeout 20 env HAKMEM_STATS="$tmp/fifo" "$prog" >/dev/null 2>"$tmp/ef"
+rc=$? took=$(( $(date +%s) - start ))
+if [ $rc = 0 ] && [ "$(wc -l <"$tmp/ef")" = 1 ] &&
+   grep -qE "^hakmem: warning: HAKMEM_STATS=$tmp/fifo: .*no process reads.*: no statistics$" "$tmp/ef"; then
+    ok "HAKMEM_STATS=<a FIFO without a reader>: exit at once (${took} s), one warning"
+else
+    fail "HAKMEM_STATS=<a FIFO without a reader>: exit $rc after ${took} s, stderr:"; sed 's/^/    | /' "$tmp/ef"
+fi
+exec 3<>"$tmp/fifo"
+HAKMEM_STATS="$tmp/fifo" "$prog" >"$tmp/of" 2>"$tmp/ef"
+line=$(timeout 5 head -n 1 <&3)
+exec 3<&-
+if [ ! -s "$tmp/ef" ] && [[ "$line" =~ $(header_re "$(sed -n 's/^pid //p' "$tmp/of")") ]]; then
+    ok "HAKMEM_STATS=<a FIFO with a reader>: the table goes through"
+else
+    fail "HAKMEM_STATS=<a FIFO with a reader>: read '$line'; stderr: $(head -n 1 "$tmp/ef")"
+fi
+if [ -c /dev/full ]; then
+    HAKMEM_STATS=/dev/full "$prog" >/dev/null 2>"$tmp/ef"
+    if [ "$(wc -l <"$tmp/ef")" = 1 ] &&
+       grep -qE '^hakmem: warning: HAKMEM_STATS=/dev/full: .*No space left on device.*: no statistics$' "$tmp/ef"; then
+        ok "HAKMEM_STATS=/dev/full: one warning at exit"
+    else
+        fail "HAKMEM_STATS=/dev/full: stderr:"; sed 's/^/    | /' "$tmp/ef"
+    fi
+fi
+mkdir -p "$tmp/adir"
+HAKMEM_STATS=$tmp/adir "$prog" >/dev/null 2>"$tmp/ef"
+if [ "$(wc -l <"$tmp/ef")" = 1 ] &&
+   grep -qE "^hakmem: warning: HAKMEM_STATS=$tmp/adir: .*directory.*: no statistics \(the default\)$" "$tmp/ef"; then
+    ok "HAKMEM_STATS=<a folder>: one warning at start, worded like the others"
+else
+    fail "HAKMEM_STATS=<a folder>: stderr:"; sed 's/^/    | /' "$tmp/ef"
+fi
+long=$tmp/no/$(printf '%0600d' 0)
+HAKMEM_STATS=$long "$prog" >/dev/null 2>"$tmp/ef"
+if [ "$(wc -l <"$tmp/ef")" = 1 ] && grep -qE "^hakmem: warning: HAKMEM_STATS=$tmp/no/0+\.\.\.: .*: no statistics \(the default\)$" "$tmp/ef"; then
+    ok "HAKMEM_STATS=<600 characters>: the value cut, the reason kept"
+else
+    fail "HAKMEM_STATS=<600 characters>: stderr:"; cut -c 1-300 "$tmp/ef" | sed 's/^/    | /'
+fi
+HAKMEM_PURGE_DELAY_MS=$(printf '%600s' '' | tr ' ' 9) "$prog" >/dev/null 2>"$tmp/ef"
+if grep -qE '^hakmem: warning: HAKMEM_PURGE_DELAY_MS=9+\.\.\. is not .*: using the default, 1000$' "$tmp/ef"; then
+    ok "HAKMEM_PURGE_DELAY_MS=<600 digits>: the value cut, the default named"
+else
+    fail "HAKMEM_PURGE_DELAY_MS=<600 digits>: stderr:"; cut -c 1-300 "$tmp/ef" | sed 's/^/    | /'
 fi
 
 # 6. effects
