@@ -110,7 +110,7 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-/* "hakmem: warning: HAKMEM_STATS=<path>: cannot write it (<why>): no
+/* "hakmem: warning: HAKMEM_STATS=<path>: cannot write it at exit (<why>): no
  * statistics" on stderr, if it is still open (a long path is cut, the
  * reason kept). */
 static void warn_file(const char *path, const char *why)
