@@ -217,7 +217,9 @@ _Static_assert((HAK_HDR_KEY >= 0x55u && HAK_HDR_KEY < 0x80u)
 
 /* Parts a port may leave out of the core for a smaller image (a bare-metal
  * one: docs/FREESTANDING.md). Each is 1 by default; with 0 the functions
- * named are not compiled, and a port that calls them does not link.
+ * named are not compiled, and a port that calls them does not link. The
+ * hosted port needs CHECK, STATS, ARENA_API, GROWTH, FORK and DECAY
+ * (hosted/hosted.h stops its build without them).
  * HAK_WITH_CHECK: the invariant walkers (hak_heap_check, hak_cache_check,
  * hak_central_check, hak_chunks_check: what hak_check and hak_arena_check
  * run) and the geometry table's self-check at setup (hak_geometry_check).

@@ -160,6 +160,13 @@ static void format(out_t *o, const hak_stats_t *s)
 
 size_t hak_stats_format(const hak_stats_t *s, char *buf, size_t cap)
 {
+    if (!buf)
+        cap = 0;
+    if (!s) {
+        if (cap)
+            buf[0] = '\0';
+        return (size_t)-1;
+    }
     out_t o = { buf, cap, 0, 0, 0 };
     format(&o, s);
     if (cap)

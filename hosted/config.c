@@ -10,6 +10,11 @@
  *   HAKMEM_VALGRIND         annotations for valgrind: auto, yes, no
  *   HAKMEM_VERBOSE          yes: print the settings in force at start
  *
+ * In a program that runs in secure-execution mode (setuid, setgid or with
+ * file capabilities: AT_SECURE), every HAKMEM_* variable is ignored, as
+ * glibc ignores MALLOC_*: the environment is its caller's, who may not
+ * choose the files the program writes or what it prints.
+ *
  * README.md has the table of defaults and ranges. Yes/no values are the
  * words the Makefile takes too (1/0, yes/no, true/false, on/off, y/n, in
  * any case); byte counts take the usual unit spellings (parse_bytes). An
@@ -26,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "hosted.h"
@@ -43,11 +50,22 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 #define DELAY_MAX 3600000u               /* one hour */
 #define BYTES_MAX ((uint64_t)1 << 40)    /* 1 TiB: the process heap's window */
 
+/* A value or path quoted in a warning: at most CUT characters of it, then
+ * "..." (with the "%.*s%s" format and the CUT_ARGS arguments), so that the
+ * line keeps its reason however long the value is. */
+#define CUT 200
+#define CUT_ARGS(v) (int)cut_len(v), (v), strlen(v) > CUT ? "..." : ""
+static size_t cut_len(const char *v)
+{
+    size_t n = strlen(v);
+    return n > CUT ? CUT : n;
+}
+
 /* One line on stderr, "hakmem: warning: ..." (no stdio stream). */
 static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void warn(const char *fmt, ...)
 {
-    char line[512];
+    char line[1024];
     int n = snprintf(line, sizeof line, "hakmem: warning: ");
     va_list ap;
     va_start(ap, fmt);
@@ -185,8 +203,8 @@ static void read_delay(hak_hosted_config_t *cfg)
         return;
     uint64_t ms;
     if (parse_uint(v, DELAY_MAX, &ms) != 0) {
-        warn("HAKMEM_PURGE_DELAY_MS=%s is not a whole number of milliseconds from 0 to %u: "
-             "using the default, %u", v, DELAY_MAX, HAK_PURGE_DECAY_MS);
+        warn("HAKMEM_PURGE_DELAY_MS=%.*s%s is not a whole number of milliseconds from 0 to %u: "
+             "using the default, %u", CUT_ARGS(v), DELAY_MAX, HAK_PURGE_DECAY_MS);
         return;
     }
     cfg->heap.decay_ms = (uint32_t)ms;
@@ -202,9 +220,9 @@ static void read_bytes(const char *name, int which, size_t *field, size_t dflt)
     uint64_t b;
     if (parse_bytes(v, BYTES_MAX, &b) != 0) {
         char d[64];
-        warn("%s=%s is not a byte count from 0 to 1T (digits, then optionally K, M, G or T, "
+        warn("%s=%.*s%s is not a byte count from 0 to 1T (digits, then optionally K, M, G or T, "
              "powers of 1024, also written KB, KiB, Ki): using the default, %s",
-             name, v, show_bytes(dflt, d, sizeof d));
+             name, CUT_ARGS(v), show_bytes(dflt, d, sizeof d));
         return;
     }
     *field = (size_t)b;
@@ -237,8 +255,8 @@ static void read_stats(hak_hosted_config_t *cfg)
         return;
     }
     if (all_digits(v)) {
-        warn("HAKMEM_STATS=%s is a number, not a yes/no value (" YES_NO_WORDS ") or a file name "
-             "(./%s names a file): using yes, the table on stderr", v, v);
+        warn("HAKMEM_STATS=%.*s%s is a number, not a yes/no value (" YES_NO_WORDS ") or a file "
+             "name (./%.*s%s names a file): using yes, the table on stderr", CUT_ARGS(v), CUT_ARGS(v));
         cfg->stats = HAK_STATS_STDERR;
         return;
     }
@@ -247,8 +265,8 @@ static void read_stats(hak_hosted_config_t *cfg)
     size_t have = 0;
     if (v[0] != '/') {
         if (!getcwd(cfg->stats_path, sizeof cfg->stats_path - 1u)) {
-            warn("HAKMEM_STATS=%s: the current directory is not known (%s): "
-                 "no statistics (the default)", v, strerror(errno));
+            warn("HAKMEM_STATS=%.*s%s: the current directory is not known (%s): "
+                 "no statistics (the default)", CUT_ARGS(v), strerror(errno));
             return;
         }
         have = strlen(cfg->stats_path);
@@ -256,7 +274,7 @@ static void read_stats(hak_hosted_config_t *cfg)
             cfg->stats_path[have++] = '/';
     }
     if (have + strlen(v) >= sizeof cfg->stats_path) {
-        warn("HAKMEM_STATS=%s: path too long: no statistics (the default)", v);
+        warn("HAKMEM_STATS=%.*s%s: path too long: no statistics (the default)", CUT_ARGS(v));
         return;
     }
     strcpy(cfg->stats_path + have, v);
@@ -271,8 +289,16 @@ static void read_stats(hak_hosted_config_t *cfg)
     int ok = access(cfg->stats_path, F_OK) == 0 ? access(cfg->stats_path, W_OK) == 0
                                                  : access(dir, W_OK | X_OK) == 0;
     if (!ok) {
-        warn("HAKMEM_STATS=%s: cannot write %s (%s): no statistics (the default)", v,
-             cfg->stats_path, strerror(errno));
+        warn("HAKMEM_STATS=%.*s%s: cannot write %.*s%s (%s): no statistics (the default)",
+             CUT_ARGS(v), CUT_ARGS(cfg->stats_path), strerror(errno));
+        return;
+    }
+    /* A folder can never take the table; a FIFO or a device is opened at
+     * exit without waiting (report.c). */
+    struct stat st;
+    if (stat(cfg->stats_path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        warn("HAKMEM_STATS=%.*s%s: %.*s%s is a directory, not a file: no statistics (the default)",
+             CUT_ARGS(v), CUT_ARGS(cfg->stats_path));
         return;
     }
     cfg->stats = HAK_STATS_FILE;
@@ -292,7 +318,7 @@ static int read_switch(const char *name, int which, const char *extra, const cha
         origin[which] = SET;
         return sw;
     }
-    warn("%s=%s is not a yes/no value (" YES_NO_WORDS ")%s%s: using the default, %s", name, v,
+    warn("%s=%.*s%s is not a yes/no value (" YES_NO_WORDS ")%s%s: using the default, %s", name, CUT_ARGS(v),
          extra ? " or " : "", extra ? extra : "", dflt);
     return -1;
 }
@@ -312,9 +338,9 @@ static void check_names(void)
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             found |= strlen(known[k]) == len && !strncmp(*e, known[k], len);
         if (!found)
-            warn("unknown variable %.*s ignored (hakmem reads HAKMEM_PURGE_DELAY_MS, "
+            warn("unknown variable %.*s%s ignored (hakmem reads HAKMEM_PURGE_DELAY_MS, "
                  "HAKMEM_PURGE_THRESHOLD, HAKMEM_WARM_RESERVE, HAKMEM_STATS, HAKMEM_VALGRIND, "
-                 "HAKMEM_VERBOSE)", (int)len, *e);
+                 "HAKMEM_VERBOSE)", (int)(len > CUT ? CUT : len), *e, len > CUT ? "..." : "");
     }
 }
 
@@ -346,6 +372,31 @@ static void print_settings(const hak_hosted_config_t *cfg)
         hak_plat_write(text, (size_t)n);
 }
 
+/* Every HAKMEM_* variable, read, checked and shown (HAKMEM_VERBOSE). */
+static void read_all(hak_hosted_config_t *cfg)
+{
+    check_names();
+    read_delay(cfg);
+    read_bytes("HAKMEM_PURGE_THRESHOLD", O_HIGH, &cfg->heap.purge_high, HAK_PURGE_HIGH);
+    read_bytes("HAKMEM_WARM_RESERVE", O_LOW, &cfg->heap.purge_low, HAK_PURGE_LOW);
+    if (cfg->heap.purge_low > cfg->heap.purge_high) {
+        char a[64];
+        if (origin[O_LOW] == SET) {
+            warn("HAKMEM_WARM_RESERVE=%.*s%s is above the purge threshold, %s: using the threshold",
+                 CUT_ARGS(getenv("HAKMEM_WARM_RESERVE")), show_bytes(cfg->heap.purge_high, a, sizeof a));
+            cfg->heap.purge_low = cfg->heap.purge_high;
+        } else {
+            /* Only the threshold was set, below the default reserve: the
+             * reserve follows it down. */
+            cfg->heap.purge_low = cfg->heap.purge_high / 2u;
+            origin[O_LOW] = "default: half the threshold set";
+        }
+    }
+    read_stats(cfg);
+    cfg->valgrind = read_switch("HAKMEM_VALGRIND", O_VALGRIND, "auto", "auto");
+    cfg->verbose = read_switch("HAKMEM_VERBOSE", O_VERBOSE, NULL, "0") == 1;
+}
+
 static void load(void)
 {
     hak_hosted_config_t *cfg = &hak_hosted_config;
@@ -355,27 +406,14 @@ static void load(void)
     snprintf(cfg->program, sizeof cfg->program, "%s",
              program_invocation_short_name && *program_invocation_short_name
                  ? program_invocation_short_name : "?");
-    check_names();
-    read_delay(cfg);
-    read_bytes("HAKMEM_PURGE_THRESHOLD", O_HIGH, &cfg->heap.purge_high, HAK_PURGE_HIGH);
-    read_bytes("HAKMEM_WARM_RESERVE", O_LOW, &cfg->heap.purge_low, HAK_PURGE_LOW);
-    if (cfg->heap.purge_low > cfg->heap.purge_high) {
-        char a[64], b[64];
-        if (origin[O_LOW] == SET) {
-            warn("HAKMEM_WARM_RESERVE=%s is above the purge threshold, %s: using the threshold",
-                 getenv("HAKMEM_WARM_RESERVE"), show_bytes(cfg->heap.purge_high, a, sizeof a));
-            cfg->heap.purge_low = cfg->heap.purge_high;
-        } else {
-            /* Only the threshold was set, below the default reserve: the
-             * reserve follows it down. */
-            cfg->heap.purge_low = cfg->heap.purge_high / 2u;
-            origin[O_LOW] = "default: half the threshold set";
-            (void)b;
-        }
-    }
-    read_stats(cfg);
-    cfg->valgrind = read_switch("HAKMEM_VALGRIND", O_VALGRIND, "auto", "auto");
-    cfg->verbose = read_switch("HAKMEM_VERBOSE", O_VERBOSE, NULL, "0") == 1;
+    /* The name is argv[0], the caller's choice: a control character in it
+     * (a newline) must not start a line of its own in a report. */
+    for (char *c = cfg->program; *c; c++)
+        if ((unsigned char)*c < 0x20u || *c == 0x7f)
+            *c = '?';
+    /* Secure execution (AT_SECURE): the defaults, silently. */
+    if (!getauxval(AT_SECURE))
+        read_all(cfg);
     hak_hosted_tool_detect(cfg->valgrind);
     hak_hosted_report_start();
     if (cfg->verbose)

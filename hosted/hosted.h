@@ -7,6 +7,28 @@
 
 #include "../core/heap.h"
 
+/* config.h lets a bare-metal image leave parts of the core out; the hosted
+ * port needs each of these (without them it would not link, or the
+ * process heap, which grows, would fault at the first malloc). */
+#if !HAK_WITH_GROWTH
+#error "HAK_WITH_GROWTH=0 is for bare-metal images: the hosted port needs it (the process heap grows)"
+#endif
+#if !HAK_WITH_CHECK
+#error "HAK_WITH_CHECK=0 is for bare-metal images: the hosted port needs it (hak_check)"
+#endif
+#if !HAK_WITH_STATS
+#error "HAK_WITH_STATS=0 is for bare-metal images: the hosted port needs it (hak_stats, HAKMEM_STATS)"
+#endif
+#if !HAK_WITH_FORK
+#error "HAK_WITH_FORK=0 is for bare-metal images: the hosted port needs it (its fork handlers)"
+#endif
+#if !HAK_WITH_DECAY
+#error "HAK_WITH_DECAY=0 is for bare-metal images: the hosted port needs it (its purge thread)"
+#endif
+#if !HAK_WITH_ARENA_API
+#error "HAK_WITH_ARENA_API=0 is for bare-metal images: the hosted port needs it (hak_arena_*, uncached calls)"
+#endif
+
 #define HAK_INTERNAL __attribute__((visibility("hidden")))
 #define HAK_EXPORT __attribute__((visibility("default")))
 
@@ -75,6 +97,10 @@ void hak_hosted_config_load(void) HAK_INTERNAL;
 /* Prepares the statistics report at exit (report.c), once the settings
  * are read. */
 void hak_hosted_report_start(void) HAK_INTERNAL;
+
+/* In a child after fork: closes the copy of stderr kept for the report
+ * (report.c), so that it does not outlive the child's own descriptors. */
+void hak_hosted_report_forget(void) HAK_INTERNAL;
 
 /* Decides, once, whether the process heap runs in tool mode (tool.c):
  * always in an AddressSanitizer build; under valgrind as `setting` says

@@ -34,7 +34,11 @@
  * still that file, else to the copy if that is. Otherwise nothing is
  * written. The copy keeps stderr's file open while the program runs (only
  * with HAKMEM_STATS=1); it takes a high descriptor number, out of the way
- * of programs that expect their first open() to return 3. */
+ * of programs that expect their first open() to return 3. A forked child
+ * closes its copy at once (hak_hosted_report_forget): a daemon that
+ * closes descriptors 0 to 2 must not keep its caller's pipe or terminal
+ * open; such a child writes its table only to a descriptor 2 that is
+ * still the same file. */
 static int err_copy = -1;
 static dev_t err_dev;
 static ino_t err_ino;
@@ -55,6 +59,14 @@ void hak_hosted_report_start(void)
     err_copy = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 256);
     if (err_copy < 0)
         err_copy = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 10);
+}
+
+void hak_hosted_report_forget(void)
+{
+    if (err_copy >= 0) {
+        close(err_copy);
+        err_copy = -1;
+    }
 }
 
 /* Room for the header, 85 rows and the totals (about 11 KiB). */
@@ -80,17 +92,61 @@ static int header(char *buf, size_t cap)
                     (unsigned long long)(ran / 10000000u % 100u));
 }
 
-static void write_all(int fd, const char *p, size_t n)
+/* Returns 0, or -1 with errno set when not everything was written. */
+static int write_all(int fd, const char *p, size_t n)
 {
     while (n > 0) {
         ssize_t w = write(fd, p, n);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0)
-            return;
+        if (w <= 0) {
+            if (w == 0)
+                errno = EIO;
+            return -1;
+        }
         p += w;
         n -= (size_t)w;
     }
+    return 0;
+}
+
+/* "hakmem: warning: HAKMEM_STATS=<path>: cannot write it at exit (<why>): no
+ * statistics" on stderr, if it is still open (a long path is cut, the
+ * reason kept). */
+static void warn_file(const char *path, const char *why)
+{
+    if (fcntl(STDERR_FILENO, F_GETFD) < 0)
+        return;
+    char line[600];
+    size_t len = strlen(path);
+    int m = snprintf(line, sizeof line,
+                     "hakmem: warning: HAKMEM_STATS=%.*s%s: cannot write it at exit (%s): "
+                     "no statistics\n", (int)(len > 200u ? 200u : len), path,
+                     len > 200u ? "..." : "", why);
+    if (m > 0)
+        (void)write_all(STDERR_FILENO, line, (size_t)m < sizeof line ? (size_t)m : sizeof line - 1u);
+}
+
+/* Appends the table to the file of HAKMEM_STATS=<path>. The file is opened
+ * without waiting (O_NONBLOCK): a FIFO that no process reads is skipped
+ * with a warning, where a plain open would hold the process at exit until
+ * a reader came; once open, writes wait as usual. The final name may be a
+ * symbolic link (HAKMEM_STATS=/dev/stderr is one): in a setuid, setgid or
+ * file-capability program no HAKMEM_* variable is read at all
+ * (config.c), so the file is always one its caller may write. */
+static void write_file(const char *path, const char *table, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0644);
+    if (fd < 0) {
+        warn_file(path, errno == ENXIO ? "a FIFO that no process reads" : strerror(errno));
+        return;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0)
+        fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    if (write_all(fd, table, len) != 0)
+        warn_file(path, strerror(errno));
+    close(fd);
 }
 
 __attribute__((destructor)) static void write_report(void)
@@ -111,21 +167,11 @@ __attribute__((destructor)) static void write_report(void)
     text[len++] = '\n'; /* a blank line between the reports of a file */
     if (cfg->stats == HAK_STATS_STDERR) {
         if (same_file(STDERR_FILENO))
-            write_all(STDERR_FILENO, text, len);
+            (void)write_all(STDERR_FILENO, text, len);
         else if (same_file(err_copy))
-            write_all(err_copy, text, len);
+            (void)write_all(err_copy, text, len);
     } else {
-        int fd = open(cfg->stats_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (fd < 0) {
-            char line[4300];
-            int m = snprintf(line, sizeof line, "hakmem: warning: HAKMEM_STATS: cannot write %s (%s): "
-                             "no statistics\n", cfg->stats_path, strerror(errno));
-            if (m > 0)
-                write_all(STDERR_FILENO, line, (size_t)m < sizeof line ? (size_t)m : sizeof line - 1u);
-        } else {
-            write_all(fd, text, len);
-            close(fd);
-        }
+        write_file(cfg->stats_path, text, len);
     }
     errno = saved;
 }

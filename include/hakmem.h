@@ -187,8 +187,10 @@ int hak_stats(hak_stats_t *out);
 /* Writes the statistics table of *s (the rows and totals that HAKMEM_STATS
  * prints, without its header line; README.md shows one) into buf, at most
  * cap bytes, NUL-terminated when cap > 0. Returns the length of the whole
- * table (like snprintf: a result >= cap means it was cut). Calls no libc
- * function and takes no lock: usable in any port and in a signal handler. */
+ * table (like snprintf: a result >= cap means it was cut; buf may be NULL
+ * to measure it, cap is then taken as 0). Returns (size_t)-1 when s is
+ * NULL, with buf set to "" when cap > 0. Calls no libc function and takes
+ * no lock: usable in any port and in a signal handler. */
 size_t hak_stats_format(const hak_stats_t *s, char *buf, size_t cap);
 
 /* Walks every slab, free list and chunk of the heap and checks its

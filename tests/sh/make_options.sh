@@ -11,8 +11,14 @@
 #     DEBUG=maybe;
 #   - VALGRIND=yes without valgrind/memcheck.h stops the build with a
 #     message naming the header (checked only where it is missing);
-#   - make bench QUICK=maybe stops before building anything.
-# Builds one object (hosted/tool.c) per value, in a folder of its own.
+#   - make bench QUICK=maybe stops before building anything;
+#   - each core option that only bare-metal images may turn off
+#     (CPPFLAGS=-DHAK_WITH_GROWTH=0, _CHECK, _STATS, _FORK, _DECAY,
+#     _ARENA_API) stops the build of the hosted port with a message naming
+#     the option, instead of a library that faults at the first malloc or
+#     does not link.
+# Builds one object (hosted/tool.c, hosted/api.c) per value, in a folder of
+# its own.
 # Env: BUILD (unused: the builds go to a temporary folder), ROOT.
 set -u
 root=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -99,6 +105,21 @@ if [ $rc != 0 ] && grep -qF "QUICK=maybe: use 1 or 0" "$tmp/log$n" && [ ! -e "$d
 else
     fail "make bench QUICK=maybe: exit $rc, not refused before building:"; sed 's/^/    | /' "$tmp/log$n" | head -n 5
 fi
+
+# core options the hosted port needs
+for opt in GROWTH CHECK STATS FORK DECAY ARENA_API; do
+    n=$((n + 1))
+    dir=$tmp/b$n
+    make -s -C "$root" --no-print-directory BUILD="$dir" CPPFLAGS="-DHAK_WITH_$opt=0" \
+        "$dir/obj/hosted/api.o" >"$tmp/log$n" 2>&1
+    rc=$?
+    want="HAK_WITH_$opt=0 is for bare-metal images: the hosted port needs it"
+    if [ $rc != 0 ] && grep -qF "$want" "$tmp/log$n" && [ ! -e "$dir/obj/hosted/api.o" ]; then
+        ok "CPPFLAGS=-DHAK_WITH_$opt=0: the hosted build stops: $want"
+    else
+        fail "CPPFLAGS=-DHAK_WITH_$opt=0: exit $rc, no message naming the option:"; sed 's/^/    | /' "$tmp/log$n" | head -n 5
+    fi
+done
 
 [ $fails = 0 ] && echo "all make option checks passed"
 exit $((fails > 0))

@@ -26,6 +26,16 @@
 #     (10k = 10KB = 10KiB = 10Ki = 10240), and B alone; 10x, k, -1, 10kbb,
 #     10ib, a value past 2^64 and more than 1T get a warning;
 #   - HAKMEM_VERBOSE=1 prints the settings in force, set ones marked;
+#   - the program's name (argv[0]) cannot put a line of its own in a report:
+#     control characters in it are shown as '?';
+#   - HAKMEM_STATS=1: a forked child that closes descriptors 0 to 2 (a
+#     daemon) holds no descriptor of its parent's stderr, so a caller
+#     reading that pipe is not kept waiting;
+#   - HAKMEM_STATS=<a FIFO> no process reads: the program exits at once,
+#     with one warning; with a reader, the table goes through; /dev/full:
+#     one warning at exit; a folder: one warning at start, worded like the
+#     others ("HAKMEM_STATS=...: ...: no statistics (the default)"); a value
+#     of 600 characters: the warning is cut in the value, not in its reason;
 #   - the settings take effect: HAKMEM_PURGE_THRESHOLD/HAKMEM_WARM_RESERVE
 #     make a free of 16 MiB go back at once, HAKMEM_PURGE_DELAY_MS=0 keeps
 #     it, HAKMEM_PURGE_DELAY_MS=100 returns it within half a second.
@@ -43,9 +53,11 @@ for v in $(env | sed -n 's/^\(HAKMEM_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; d
 
 cat >"$tmp/prog.c" <<'EOF'
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -67,6 +79,35 @@ int main(int argc, char **argv)
         return 2;
     if (!strcmp(mode, "_exit"))
         _exit(0);
+    if (!strcmp(mode, "daemon")) {
+        /* The child closes 0 to 2, then writes how many descriptors it
+         * still holds on stderr's file into argv[2]. */
+        pid_t c = fork();
+        if (c == 0) {
+            struct stat err, st;
+            if (fstat(2, &err) != 0)
+                _exit(1);
+            setsid();
+            close(0);
+            close(1);
+            close(2);
+            int open_fds = 0;
+            DIR *d = opendir("/proc/self/fd");
+            for (struct dirent *e; d && (e = readdir(d));)
+                open_fds += e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d) &&
+                            fstat(atoi(e->d_name), &st) == 0 && st.st_dev == err.st_dev &&
+                            st.st_ino == err.st_ino;
+            if (d)
+                closedir(d);
+            FILE *f = fopen(argv[2], "w");
+            if (f) {
+                fprintf(f, "%d\n", d ? open_fds : -1);
+                fclose(f);
+            }
+            _exit(0);
+        }
+        waitpid(c, NULL, 0);
+    }
     if (!strcmp(mode, "closeerr"))
         atexit(close_stderr);
     if (!strcmp(mode, "fork")) {
@@ -284,6 +325,73 @@ if grep -qE '^hakmem [0-9.]+: settings of prog \(pid [0-9]+\)$' "$tmp/v" &&
     ok "HAKMEM_VERBOSE=1: the settings in force"
 else
     fail "HAKMEM_VERBOSE=1:"; sed 's/^/    | /' "$tmp/v" | head -n 12
+fi
+
+# 5b. the program's name
+HAKMEM_STATS=$tmp/inj.txt bash -c 'exec -a "$1" "$2"' _ $'x\nINJECTED line\r' "$prog" >/dev/null 2>"$tmp/ei"
+if grep -q '^INJECTED' "$tmp/inj.txt" || ! grep -qE '^hakmem [0-9.]+ statistics: program x\?INJECTED line\?, pid' "$tmp/inj.txt"; then
+    fail "argv[0] with a newline: the report's lines:"; head -n 3 "$tmp/inj.txt" | sed 's/^/    | /'
+else
+    ok "argv[0] with a newline and a CR: shown as '?', no line of its own"
+fi
+
+# 5c. a daemon child
+HAKMEM_STATS=1 "$prog" daemon "$tmp/daemon_fds" >/dev/null 2>"$tmp/ed"
+if [ "$(cat "$tmp/daemon_fds" 2>/dev/null)" = 0 ]; then
+    ok "HAKMEM_STATS=1, a forked child closes 0 to 2: no descriptor of stderr's file left open"
+else
+    fail "HAKMEM_STATS=1, a forked child closed 0 to 2 and still holds $(cat "$tmp/daemon_fds" 2>/dev/null) descriptor(s) of stderr's file"
+fi
+
+# 5d. FIFOs, devices, folders, long values
+mkfifo "$tmp/fifo"
+start=$(date +%s)
+timeout 20 env HAKMEM_STATS="$tmp/fifo" "$prog" >/dev/null 2>"$tmp/ef"
+rc=$? took=$(( $(date +%s) - start ))
+if [ $rc = 0 ] && [ "$(wc -l <"$tmp/ef")" = 1 ] &&
+   grep -qE "^hakmem: warning: HAKMEM_STATS=$tmp/fifo: .*no process reads.*: no statistics$" "$tmp/ef"; then
+    ok "HAKMEM_STATS=<a FIFO without a reader>: exit at once (${took} s), one warning"
+else
+    fail "HAKMEM_STATS=<a FIFO without a reader>: exit $rc after ${took} s, stderr:"; sed 's/^/    | /' "$tmp/ef"
+fi
+exec 3<>"$tmp/fifo"
+HAKMEM_STATS="$tmp/fifo" "$prog" >"$tmp/of" 2>"$tmp/ef"
+line=$(timeout 5 head -n 1 <&3)
+exec 3<&-
+if [ ! -s "$tmp/ef" ] && [[ "$line" =~ $(header_re "$(sed -n 's/^pid //p' "$tmp/of")") ]]; then
+    ok "HAKMEM_STATS=<a FIFO with a reader>: the table goes through"
+else
+    fail "HAKMEM_STATS=<a FIFO with a reader>: read '$line'; stderr: $(head -n 1 "$tmp/ef")"
+fi
+if [ -c /dev/full ]; then
+    HAKMEM_STATS=/dev/full "$prog" >/dev/null 2>"$tmp/ef"
+    if [ "$(wc -l <"$tmp/ef")" = 1 ] &&
+       grep -qE '^hakmem: warning: HAKMEM_STATS=/dev/full: .*No space left on device.*: no statistics$' "$tmp/ef"; then
+        ok "HAKMEM_STATS=/dev/full: one warning at exit"
+    else
+        fail "HAKMEM_STATS=/dev/full: stderr:"; sed 's/^/    | /' "$tmp/ef"
+    fi
+fi
+mkdir -p "$tmp/adir"
+HAKMEM_STATS=$tmp/adir "$prog" >/dev/null 2>"$tmp/ef"
+if [ "$(wc -l <"$tmp/ef")" = 1 ] &&
+   grep -qE "^hakmem: warning: HAKMEM_STATS=$tmp/adir: .*directory.*: no statistics \(the default\)$" "$tmp/ef"; then
+    ok "HAKMEM_STATS=<a folder>: one warning at start, worded like the others"
+else
+    fail "HAKMEM_STATS=<a folder>: stderr:"; sed 's/^/    | /' "$tmp/ef"
+fi
+long=$tmp/no/$(printf '%0600d' 0)
+HAKMEM_STATS=$long "$prog" >/dev/null 2>"$tmp/ef"
+if [ "$(wc -l <"$tmp/ef")" = 1 ] && grep -qE "^hakmem: warning: HAKMEM_STATS=$tmp/no/0+\.\.\.: .*: no statistics \(the default\)$" "$tmp/ef"; then
+    ok "HAKMEM_STATS=<600 characters>: the value cut, the reason kept"
+else
+    fail "HAKMEM_STATS=<600 characters>: stderr:"; cut -c 1-300 "$tmp/ef" | sed 's/^/    | /'
+fi
+HAKMEM_PURGE_DELAY_MS=$(printf '%600s' '' | tr ' ' 9) "$prog" >/dev/null 2>"$tmp/ef"
+if grep -qE '^hakmem: warning: HAKMEM_PURGE_DELAY_MS=9+\.\.\. is not .*: using the default, 1000$' "$tmp/ef"; then
+    ok "HAKMEM_PURGE_DELAY_MS=<600 digits>: the value cut, the default named"
+else
+    fail "HAKMEM_PURGE_DELAY_MS=<600 digits>: stderr:"; cut -c 1-300 "$tmp/ef" | sed 's/^/    | /'
 fi
 
 # 6. effects

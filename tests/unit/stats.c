@@ -16,7 +16,10 @@
  *     large allocation after it is freed; large_allocs counts it;
  *   - totals are the sums of the classes, reserved = meta + free + in_use,
  *     cached_bytes is the cached blocks' strides; hak_stats_format's table
- *     has the class's row.
+ *     has the class's row;
+ *   - hak_stats_format(NULL, buf, 64) returns (size_t)-1 and leaves "" in
+ *     buf, as hak_stats(NULL) returns -1; with buf NULL it returns the
+ *     table's length.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -169,7 +172,16 @@ int main(void)
           (unsigned long long)s6.resident_bytes, (unsigned long long)s7.resident_bytes);
 
     static char text[32768];
+    /* No statistics: -1, like hak_stats(NULL), and an empty string. */
+    char small[64];
+    memset(small, 'x', sizeof small);
+    CHECK(hak_stats_format(NULL, small, sizeof small) == (size_t)-1 && small[0] == '\0',
+          "hak_stats_format(NULL, buf, 64) did not return (size_t)-1 with an empty string");
+    CHECK(hak_stats_format(NULL, NULL, 0) == (size_t)-1, "hak_stats_format(NULL, NULL, 0)");
+    /* No buffer: the length only. */
+    size_t need = hak_stats_format(&s7, NULL, 64);
     size_t len = hak_stats_format(&s7, text, sizeof text);
+    CHECK(need == len, "hak_stats_format(s, NULL, 64) %zu, the table %zu", need, len);
     CHECK(len < sizeof text && strlen(text) == len, "hak_stats_format: %zu", len);
     CHECK(strstr(text, "\n   12   207    208 ") != NULL, "no row for class 12:\n%s", text);
     printf("class %u: remote_frees +%llu, cached %llu -> %llu (thread B live) -> %llu; "
