@@ -250,15 +250,21 @@ static void c_never_handed_out_table(void)
     hak_arena_free(a, opaque(p));
 }
 
-static void double_free(size_t n)
+/* A block of n bytes of arena a, freed, as the pointer the fault must
+ * name (expect_ptr); a second block keeps the slab in use. */
+static void *freed_block(hak_arena_t *a, size_t n)
 {
-    hak_arena_t *a = mapped_arena(NULL);
-    void *keep = arena_block(a, n); /* the slab stays in use */
-    (void)keep;
+    arena_block(a, n);
     void *p = arena_block(a, n);
     hak_arena_free(a, p);
     expect_ptr(p);
-    hak_arena_free(a, opaque(p));
+    return opaque(p);
+}
+
+static void double_free(size_t n)
+{
+    hak_arena_t *a = mapped_arena(NULL);
+    hak_arena_free(a, freed_block(a, n));
 }
 
 static void c_double_free_small(void) { double_free(64); }
@@ -279,11 +285,7 @@ static void c_double_free_aligned(void)
 static void realloc_freed(size_t n)
 {
     hak_arena_t *a = mapped_arena(NULL);
-    arena_block(a, n);
-    void *p = arena_block(a, n);
-    hak_arena_free(a, p);
-    expect_ptr(p);
-    hak_arena_realloc(a, opaque(p), n * 2);
+    hak_arena_realloc(a, freed_block(a, n), n * 2);
 }
 
 static void c_realloc_freed_small(void) { realloc_freed(64); }
@@ -292,21 +294,13 @@ static void c_realloc_freed_large(void) { realloc_freed(300000); }
 static void c_realloc_zero_freed(void)
 {
     hak_arena_t *a = mapped_arena(NULL);
-    arena_block(a, 64);
-    void *p = arena_block(a, 64);
-    hak_arena_free(a, p);
-    expect_ptr(p);
-    hak_arena_realloc(a, opaque(p), 0);
+    hak_arena_realloc(a, freed_block(a, 64), 0);
 }
 
 static void usable_size_freed(size_t n)
 {
     hak_arena_t *a = mapped_arena(NULL);
-    arena_block(a, n);
-    void *p = arena_block(a, n);
-    hak_arena_free(a, p);
-    expect_ptr(p);
-    hak_arena_usable_size(a, opaque(p));
+    hak_arena_usable_size(a, freed_block(a, n));
 }
 
 static void c_usable_size_freed_small(void) { usable_size_freed(64); }
