@@ -33,6 +33,18 @@ DEBUG ?= 0
 IS_DEBUG := $(call flag,DEBUG)
 # Debug builds go to their own folder, so the two never mix objects.
 BUILD ?= $(if $(IS_DEBUG),build/debug,build)
+# Every output goes below BUILD and `make clean` removes it: an empty or
+# blank value would put them in / (and clean would remove /), and a blank
+# inside it splits make's targets.
+ifeq ($(strip $(BUILD)),)
+$(error BUILD is empty: give the folder for the build's outputs (the default is build))
+endif
+ifneq ($(words x$(BUILD)x),1)
+$(error BUILD='$(BUILD)' contains a blank: give a folder without spaces)
+endif
+ifeq ($(strip $(BUILD)),/)
+$(error BUILD=/ would build into (and clean) the root folder: give a folder of its own)
+endif
 
 # Quiet by default: one line per step; V=1 prints every command.
 V ?= 0

@@ -12,6 +12,7 @@
 #   - VALGRIND=yes without valgrind/memcheck.h stops the build with a
 #     message naming the header (checked only where it is missing);
 #   - make bench QUICK=maybe stops before building anything;
+#   - BUILD empty, with a blank, or / stops make before anything is built;
 #   - each core option that only bare-metal images may turn off
 #     (CPPFLAGS=-DHAK_WITH_GROWTH=0, _CHECK, _STATS, _FORK, _DECAY,
 #     _ARENA_API) stops the build of the hosted port with a message naming
@@ -118,6 +119,20 @@ for opt in GROWTH CHECK STATS FORK DECAY ARENA_API; do
         ok "CPPFLAGS=-DHAK_WITH_$opt=0: the hosted build stops: $want"
     else
         fail "CPPFLAGS=-DHAK_WITH_$opt=0: exit $rc, no message naming the option:"; sed 's/^/    | /' "$tmp/log$n" | head -n 5
+    fi
+done
+
+# BUILD: empty, blank inside, or / are refused before anything is built
+# (an empty one built into the root folder, and make clean removed it)
+for value in "" "$tmp/a b" /; do
+    n=$((n + 1))
+    make -s -C "$root" --no-print-directory BUILD="$value" lib >"$tmp/log$n" 2>&1
+    rc=$?
+    if [ $rc != 0 ] && grep -q "BUILD" "$tmp/log$n" && [ ! -e /flags.stamp ] && [ ! -e "$tmp/a b" ] &&
+        ! grep -q '^built' "$tmp/log$n"; then
+        ok "make BUILD='$value': refused"
+    else
+        fail "make BUILD='$value': exit $rc, not refused:"; sed 's/^/    | /' "$tmp/log$n" | head -n 5
     fi
 done
 
