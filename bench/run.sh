@@ -166,19 +166,12 @@ if [ -z "${ALLOCS:-}" ]; then
   done
   ALLOCS+=" minimal"
 fi
-for a in $ALLOCS; do
-  set_alloc "$a" x
-  [ -z "$PRE" ] || [ -e "$PRE" ] || die "$a: $PRE not found (make bench-peers for the peers, make bench-build for minimal)"
-done
-if [[ " $ALLOCS " == *" minimal "* ]]; then
-  [ "$BIN/libminimal.so" -nt bench/minimal_malloc.c ] ||
-    die "$BIN/libminimal.so is older than bench/minimal_malloc.c - run 'make bench-build'"
-fi
+for a in $ALLOCS; do set_alloc "$a" x; done # an unknown name stops here
 [[ " $ALLOCS " == *" system "* ]] || die "ALLOCS must include system (the ratio baseline)"
 
 # lib_stamp: mtime and size of the hakmem libraries, to notice a rebuild
 # in the middle of the run (the numbers would then mix two versions).
-lib_stamp() { stat -c '%Y %s' "$HAKSO" "$HAKA" 2>/dev/null | tr '\n' ' '; }
+lib_stamp() { stat -c '%Y %s' "$HAKSO" "$HAKA" 2>/dev/null | tr '\n' ' ' || true; }
 STAMP=$(lib_stamp)
 read -r LOAD _ </proc/loadavg
 # More than half a runnable process per CPU, on average over the last
@@ -242,6 +235,19 @@ NC=${#C_LABEL[@]}
 [ "$NC" -gt 0 ] || die "CASES='$CASES' matches no workload"
 
 # ---- refuse missing or stale binaries ---------------------------------------
+for a in $ALLOCS; do
+  set_alloc "$a" x
+  case $a in
+    hakmem-preload) hint="make lib (or make bench)" ;;
+    minimal) hint="make bench-build" ;;
+    *) hint="make bench-peers" ;;
+  esac
+  [ -z "$PRE" ] || [ -e "$PRE" ] || die "$a: $PRE not found - run '$hint', or leave $a out of ALLOCS"
+done
+if [[ " $ALLOCS " == *" minimal "* ]]; then
+  [ "$BIN/libminimal.so" -nt bench/minimal_malloc.c ] ||
+    die "$BIN/libminimal.so is older than bench/minimal_malloc.c - run 'make bench-build'"
+fi
 PROGS+=" mid_mixed transfer burst large_reuse" # bench/py_dict.py is run as it is, by $PY
 for prog in $PROGS; do
   [ -x "$BIN/$prog" ] || die "$BIN/$prog missing - run 'make bench-build'"

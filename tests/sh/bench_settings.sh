@@ -71,5 +71,10 @@ refused compare_builds.sh "QUICK='x' is not a yes/no value" QUICK=x -- "$root" "
 refused compare_builds.sh "$tmp/none: no such directory" QUICK=y -- "$tmp/none" "$root"
 refused run.sh "CASES='no_such_workload' matches no workload" QUICK=y CASES=no_such_workload
 
+# the workload list is checked before any allocator's library or binary:
+# a CASES that matches nothing says so even where they are missing
+refused run.sh "CASES='no_such_workload' matches no workload" \
+    "ALLOCS=system hakmem-preload hakmem-static mimalloc jemalloc tcmalloc minimal" CASES=no_such_workload
+
 [ $fails = 0 ] && echo "all bench settings checks passed"
 exit $((fails > 0))
