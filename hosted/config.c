@@ -378,19 +378,20 @@ static void read_all(hak_hosted_config_t *cfg)
     check_names();
     read_delay(cfg);
     read_bytes("HAKMEM_PURGE_THRESHOLD", O_HIGH, &cfg->heap.purge_high, HAK_PURGE_HIGH);
-    read_bytes("HAKMEM_WARM_RESERVE", O_LOW, &cfg->heap.purge_low, HAK_PURGE_LOW);
+    /* A threshold below the default reserve takes the reserve down to half
+     * of it: that is the reserve's default then, also for a bad value. */
+    size_t low_default = HAK_PURGE_LOW;
+    if (cfg->heap.purge_high < HAK_PURGE_LOW)
+        low_default = cfg->heap.purge_high / 2u;
+    cfg->heap.purge_low = low_default;
+    read_bytes("HAKMEM_WARM_RESERVE", O_LOW, &cfg->heap.purge_low, low_default);
+    if (origin[O_LOW] != SET && low_default != HAK_PURGE_LOW)
+        origin[O_LOW] = origin[O_HIGH] == SET ? "default: half the threshold set" : "default: half the threshold";
     if (cfg->heap.purge_low > cfg->heap.purge_high) {
         char a[64];
-        if (origin[O_LOW] == SET) {
-            warn("HAKMEM_WARM_RESERVE=%.*s%s is above the purge threshold, %s: using the threshold",
-                 CUT_ARGS(getenv("HAKMEM_WARM_RESERVE")), show_bytes(cfg->heap.purge_high, a, sizeof a));
-            cfg->heap.purge_low = cfg->heap.purge_high;
-        } else {
-            /* Only the threshold was set, below the default reserve: the
-             * reserve follows it down. */
-            cfg->heap.purge_low = cfg->heap.purge_high / 2u;
-            origin[O_LOW] = "default: half the threshold set";
-        }
+        warn("HAKMEM_WARM_RESERVE=%.*s%s is above the purge threshold, %s: using the threshold",
+             CUT_ARGS(getenv("HAKMEM_WARM_RESERVE")), show_bytes(cfg->heap.purge_high, a, sizeof a));
+        cfg->heap.purge_low = cfg->heap.purge_high;
     }
     read_stats(cfg);
     cfg->valgrind = read_switch("HAKMEM_VALGRIND", O_VALGRIND, "auto", "auto");

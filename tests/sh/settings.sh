@@ -233,6 +233,15 @@ for bad in HAKMEM_PURGE_DELAY_MS=abc HAKMEM_PURGE_DELAY_MS=99999999 HAKMEM_PURGE
 done
 warns 1 HAKMEM_PURGE_THRESHOLD=1M HAKMEM_WARM_RESERVE=2M &&
     ok "reserve above the threshold: one warning"
+# a threshold below the default reserve makes half of it the reserve's
+# default: a bad reserve value then falls back to that, and says so
+if warns 1 HAKMEM_PURGE_THRESHOLD=10M HAKMEM_WARM_RESERVE=bad; then
+    if grep -qF "using the default, 5M" "$tmp/w"; then
+        ok "bad reserve below a 10M threshold: the warning names the 5M used"
+    else
+        fail "bad reserve below a 10M threshold: the warning names another default"; cat "$tmp/w"
+    fi
+fi
 warns 0 HAKMEM_PURGE_DELAY_MS=0 HAKMEM_PURGE_THRESHOLD=64MiB HAKMEM_WARM_RESERVE=1024k \
         HAKMEM_VALGRIND=auto HAKMEM_VERBOSE=0 HAKMEM_STATS=0 && ok "valid values: no warning"
 
