@@ -43,8 +43,12 @@ setting_int RUN_TIMEOUT 1 "$SETTING_TIMEOUT_MAX" "seconds; no run goes without a
 setting_regex CASES
 setting_python
 [ -n "${MODES// /}" ] || die "MODES is empty: give static, preload or both"
+seen=" "
 for m in $MODES; do
   case $m in static | preload) ;; *) die "MODES='$MODES': unknown mode '$m' (the modes: static preload)" ;; esac
+  # a mode given twice would pool its runs into one row of each name
+  [[ $seen != *" $m "* ]] || die "MODES='$MODES': mode '$m' given twice"
+  seen+="$m "
 done
 for t in "$1" "$2"; do
   [ -d "$t" ] || die "$t: no such directory (OLD_TREE and NEW_TREE are checkouts of this repository)"
