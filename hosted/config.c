@@ -72,6 +72,11 @@ static void warn(const char *fmt, ...)
     int m = vsnprintf(line + n, sizeof line - (size_t)n - 1u, fmt, ap);
     va_end(ap);
     n = m < 0 ? n : n + m < (int)sizeof line - 1 ? n + m : (int)sizeof line - 2;
+    /* Values come from the environment: a newline or an escape sequence in
+     * one must not start a line of its own or reach the terminal. */
+    for (int i = 0; i < n; i++)
+        if ((unsigned char)line[i] < 0x20u || line[i] == 0x7f)
+            line[i] = '?';
     line[n++] = '\n';
     hak_plat_write(line, (size_t)n);
 }
@@ -344,9 +349,20 @@ static void check_names(void)
     }
 }
 
+/* src with each control character shown as '?' (a value from the
+ * environment printed on a line of its own), cut to fit cap bytes. */
+static const char *printable(const char *src, char *dst, size_t cap)
+{
+    size_t i = 0;
+    for (; src[i] && i + 1u < cap; i++)
+        dst[i] = (unsigned char)src[i] < 0x20u || src[i] == 0x7f ? '?' : src[i];
+    dst[i] = 0;
+    return dst;
+}
+
 static void print_settings(const hak_hosted_config_t *cfg)
 {
-    char text[2048], a[64], b[64];
+    char text[2048], a[64], b[64], path[1024];
     const char *stats = cfg->stats == HAK_STATS_OFF ? "0: no table at exit"
                       : cfg->stats == HAK_STATS_STDERR ? "1: the table on stderr at exit"
                       : "the table appended to this file at exit";
@@ -362,7 +378,8 @@ static void print_settings(const hak_hosted_config_t *cfg)
         cfg->heap.decay_ms, origin[O_DELAY],
         show_bytes(cfg->heap.purge_high, a, sizeof a), origin[O_HIGH],
         show_bytes(cfg->heap.purge_low, b, sizeof b), origin[O_LOW],
-        cfg->stats == HAK_STATS_FILE ? cfg->stats_path : "", cfg->stats == HAK_STATS_FILE ? ": " : "",
+        cfg->stats == HAK_STATS_FILE ? printable(cfg->stats_path, path, sizeof path) : "",
+        cfg->stats == HAK_STATS_FILE ? ": " : "",
         stats, origin[O_STATS],
         cfg->valgrind < 0 ? "auto" : cfg->valgrind ? "1" : "0", origin[O_VALGRIND],
         hak_hosted_tool_name());

@@ -233,6 +233,14 @@ for bad in HAKMEM_PURGE_DELAY_MS=abc HAKMEM_PURGE_DELAY_MS=99999999 HAKMEM_PURGE
 done
 warns 1 HAKMEM_PURGE_THRESHOLD=1M HAKMEM_WARM_RESERVE=2M &&
     ok "reserve above the threshold: one warning"
+# a newline or an escape in a value is shown as '?': one line, nothing raw
+if warns 1 "HAKMEM_VERBOSE=$(printf 'x\nhakmem: forged\033[31m')"; then
+    if grep -qF 'HAKMEM_VERBOSE=x?hakmem: forged?[31m is not' "$tmp/w"; then
+        ok "control characters in a value: shown as ?, one warning line"
+    else
+        fail "control characters in a value: not shown as ?"; cat -A "$tmp/w"
+    fi
+fi
 # a threshold below the default reserve makes half of it the reserve's
 # default: a bad reserve value then falls back to that, and says so
 if warns 1 HAKMEM_PURGE_THRESHOLD=10M HAKMEM_WARM_RESERVE=bad; then
