@@ -412,12 +412,18 @@ static void c_never_allocated_in_arena(void)
     free(opaque(q));
 }
 
-static void c_realloc_freed(void)
+/* A block of n bytes, freed, as the pointer the fault must name. */
+static void *freed_block(size_t n)
 {
-    char *p = malloc(300);
+    char *p = malloc(n);
     free(p);
     expect_ptr(p);
-    char *q = realloc(opaque(p), 600);
+    return opaque(p);
+}
+
+static void c_realloc_freed(void)
+{
+    char *q = realloc(freed_block(300), 600);
     (void)q;
 }
 
@@ -434,19 +440,13 @@ static void c_realloc_freed_large(void)
 
 static void c_realloc_zero_freed(void)
 {
-    char *p = malloc(300);
-    free(p);
-    expect_ptr(p);
-    char *q = realloc(opaque(p), 0);
+    char *q = realloc(freed_block(300), 0);
     (void)q;
 }
 
 static void c_usable_size_freed(void)
 {
-    char *p = malloc(300);
-    free(p);
-    expect_ptr(p);
-    size_t n = malloc_usable_size(opaque(p));
+    size_t n = malloc_usable_size(freed_block(300));
     (void)n;
 }
 
