@@ -160,13 +160,18 @@ MANDIR ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR ?=
 # The folders must be absolute (hakmem.pc records them, and a relative one
-# would land in this tree) and without blanks (neither the recipes nor
-# pkg-config's Cflags/Libs can carry them); DESTDIR, joined in front of
-# them, likewise. Checked before anything is built.
+# would land in this tree), without blanks (neither the recipes nor
+# pkg-config's Cflags/Libs can carry them) and without characters the
+# shell or sed would read as syntax; DESTDIR, joined in front of them,
+# likewise. Checked before anything is built.
 ifneq ($(filter install uninstall,$(MAKECMDGOALS)),)
+install_special := & ; | < > ( ) * ? [ ] ' " ` \ ! { } ^ \#
 install_dir_error = $(if $(filter-out 1,$(words x$(2)x)),$(error $(1)='$(2)' contains a blank: \
     install to a path without spaces (hakmem.pc and the make recipes cannot carry one)),$(if \
-    $(filter /%,$(2)),,$(error $(1)='$(2)' is not an absolute path: give one starting with /, e.g. $(1)=$$PWD/$(2))))
+    $(filter /%,$(2)),,$(error $(1)='$(2)' is not an absolute path: give one starting with /, e.g. $(1)=$$PWD/$(2)))$(if \
+    $(strip $(foreach c,$(install_special),$(findstring $(c),$(2)))),$(error $(1)='$(2)' contains \
+    '$(strip $(foreach c,$(install_special),$(findstring $(c),$(2))))': the install recipes and sed \
+    would read it as syntax; give a path without any of $(install_special))))
 $(foreach v,PREFIX INCLUDEDIR LIBDIR MANDIR PKGCONFIGDIR,$(call install_dir_error,$(v),$($(v))))
 $(if $(DESTDIR),$(call install_dir_error,DESTDIR,$(DESTDIR)))
 endif

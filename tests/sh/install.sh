@@ -18,8 +18,9 @@
 #     environment variable the hosted port reads, and formats without a
 #     warning (when groff is installed);
 #   - make uninstall removes those files and nothing else;
-#   - a relative PREFIX (or LIBDIR, DESTDIR) and one with a blank are
-#     refused with a message naming the setting, before anything is built
+#   - a relative PREFIX (or LIBDIR, DESTDIR), one with a blank and one with
+#     a character the shell would read as syntax (& ; |) are refused with a
+#     message naming the setting, before anything is built
 #     or installed (no stray folder in the source tree).
 # Skipped (77) without pkg-config; the static part is skipped without
 # libc.a (libc6-dev).
@@ -162,9 +163,13 @@ refused "PREFIX='$tmp/x space' contains a blank" PREFIX="$tmp/x space"
 refused "LIBDIR='lib' is not an absolute path" PREFIX="$tmp/p2" LIBDIR=lib
 refused "DESTDIR='stage' is not an absolute path" PREFIX=/opt/hak DESTDIR=stage
 refused "DESTDIR='$tmp/a b' contains a blank" PREFIX=/opt/hak DESTDIR="$tmp/a b"
+refused "PREFIX='$tmp/x&b' contains '&'" PREFIX="$tmp/x&b"
+refused "PREFIX='$tmp/x;h' contains ';'" PREFIX="$tmp/x;h"
+refused "PREFIX='$tmp/x|d' contains '|'" PREFIX="$tmp/x|d"
 (cd "$tmp" && mk uninstall PREFIX=relprefix) >"$tmp/refused.log" 2>&1 &&
     bad "make uninstall PREFIX=relprefix was not refused"
 [ "$(ls -a "$root")" = "$before" ] || bad "a refused install left something in $root"
-[ ! -e "$tmp/x space" ] && [ ! -e "$tmp/x" ] && [ ! -e "$tmp/p2" ] && [ ! -e "$tmp/a b" ] ||
+[ ! -e "$tmp/x space" ] && [ ! -e "$tmp/x" ] && [ ! -e "$tmp/p2" ] && [ ! -e "$tmp/a b" ] &&
+    [ -z "$(ls -d "$tmp"/x[\&\;\|]* "$tmp"/b "$tmp"/h "$tmp"/d 2>/dev/null)" ] ||
     bad "a refused install created folders"
 exit $fail
