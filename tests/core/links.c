@@ -15,14 +15,21 @@
 static void *blocks[MAX_BLOCKS];
 static uintptr_t planted_target[4];
 
+/* An arena over the first `bytes` of test_mem_small (cleared) and an
+ * empty cache tc for it: the fast path's state before its first call. */
+static hak_heap_t *arena_and_cache(size_t bytes, hak_tcache_t *tc)
+{
+    __builtin_memset(test_mem_small, 0, bytes);
+    hak_arena_t *a = hak_arena_create(test_mem_small, bytes, 0);
+    CHECK(a != 0, "hak_arena_create failed");
+    __builtin_memset(tc, 0, sizeof *tc);
+    return a;
+}
+
 void test_link_cached(void)
 {
     static hak_tcache_t tc;
-    __builtin_memset(test_mem_small, 0, 4u * MiB);
-    hak_arena_t *a = hak_arena_create(test_mem_small, 4u * MiB, 0);
-    CHECK(a != 0, "hak_arena_create failed");
-    hak_heap_t *h = a;
-    __builtin_memset(&tc, 0, sizeof tc);
+    hak_heap_t *h = arena_and_cache(4u * MiB, &tc);
     /* Taken and given back one by one, a bin's list runs to its end (a
      * refill of a new cache asks for a few blocks): no end is a bad link. */
     for (unsigned i = 0; i < 100; i++)
@@ -39,7 +46,7 @@ void test_link_cached(void)
     *(uintptr_t *)x = (uintptr_t)&planted_target[2];
     CHECK(hak_fast_alloc(h, &tc, 64) == y, "the bin's head is not y");
     EXPECT_FAULT(hak_fast_alloc(h, &tc, 64), "corrupted free list (cached block's link)");
-    hak_arena_destroy(a);
+    hak_arena_destroy(h);
 }
 
 void test_bin_header(void)
@@ -48,11 +55,7 @@ void test_bin_header(void)
      * block the fast path hands out has its class's header, the same block
      * read back through the slab's tag. */
     static hak_tcache_t tc;
-    __builtin_memset(test_mem_small, 0, 8u * MiB);
-    hak_arena_t *a = hak_arena_create(test_mem_small, 8u * MiB, 0);
-    CHECK(a != 0, "hak_arena_create failed");
-    hak_heap_t *h = a;
-    __builtin_memset(&tc, 0, sizeof tc);
+    hak_heap_t *h = arena_and_cache(8u * MiB, &tc);
     void *first = hak_fast_alloc(h, &tc, 16);
     CHECK(first != 0, "allocation failed");
     CHECK_EQ(tc.state, HAK_TC_LIVE, "the cache did not go live");
@@ -77,5 +80,5 @@ void test_bin_header(void)
     hak_fast_free(h, &tc, first);
     CHECK_EQ(hak_cache_check(h, &tc), 0, "cache invariants");
     hak_cache_release(h, &tc);
-    hak_arena_destroy(a);
+    hak_arena_destroy(h);
 }
